@@ -1,0 +1,20 @@
+//! What the engine needs from a parsed file of any format.
+
+use serde_json::Value;
+
+use crate::text::ParseError;
+
+/// A parsed file that keeps its exact text. Parsing is strict enough to
+/// serve as the validator of an edited text: whatever `parse` accepts, the
+/// tool that reads the file accepts too, and vice versa as far as possible.
+pub trait Document: Sized {
+    fn parse(text: &str) -> Result<Self, ParseError>;
+
+    /// The exact text the document was parsed from.
+    fn text(&self) -> &str;
+
+    /// The semantic value, compared before and after a fix: the value of the
+    /// fixed text must equal this value with the fix's changes applied.
+    /// Formatting, comments and quoting must not show in it.
+    fn value(&self) -> Value;
+}

@@ -1,0 +1,329 @@
+//! Byte-range edits and the fixes that group them.
+
+use std::fmt;
+use std::ops::Range;
+
+use crate::value::Change;
+
+/// Replace the bytes `start..end` with `content`. An empty range inserts, an
+/// empty `content` deletes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub content: String,
+}
+
+impl Edit {
+    pub fn insert(at: usize, content: impl Into<String>) -> Self {
+        Edit {
+            start: at,
+            end: at,
+            content: content.into(),
+        }
+    }
+
+    pub fn delete(range: Range<usize>) -> Self {
+        Edit {
+            start: range.start,
+            end: range.end,
+            content: String::new(),
+        }
+    }
+
+    pub fn replace(range: Range<usize>, content: impl Into<String>) -> Self {
+        Edit {
+            start: range.start,
+            end: range.end,
+            content: content.into(),
+        }
+    }
+
+    pub fn range(&self) -> Range<usize> {
+        self.start..self.end
+    }
+
+    pub fn is_insert(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// Whether the two edits cannot be applied together in a well-defined order.
+    pub fn conflicts_with(&self, other: &Edit) -> bool {
+        let (a, b) = if self <= other {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        a.end > b.start || (a.is_insert() && b.is_insert() && a.start == b.start)
+    }
+
+    /// Shift by a signed byte delta (used when rebasing onto edited text).
+    pub fn shifted(&self, delta: isize) -> Edit {
+        Edit {
+            start: (self.start as isize + delta) as usize,
+            end: (self.end as isize + delta) as usize,
+            content: self.content.clone(),
+        }
+    }
+}
+
+/// How freely a fix may be written.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Applicability {
+    /// Shown in the diff and the report, never written.
+    DisplayOnly,
+    /// Written only when the user asks for it (prompt or `--unsafe-fixes`).
+    Unsafe,
+    /// Written with `--yes`.
+    Safe,
+}
+
+impl fmt::Display for Applicability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Applicability::DisplayOnly => "display-only",
+            Applicability::Unsafe => "unsafe",
+            Applicability::Safe => "safe",
+        })
+    }
+}
+
+/// A file a fix creates, relative to the directory of the file being fixed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NewFile {
+    pub relative_path: String,
+    pub content: String,
+}
+
+/// The edits that resolve one finding, applied all together or not at all,
+/// with the semantic changes they promise.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Fix {
+    /// Imperative, e.g. "Remove `privileged: true`".
+    pub title: String,
+    pub applicability: Applicability,
+    pub edits: Vec<Edit>,
+    /// What the parsed value of the file must become: the input value with
+    /// exactly these changes applied.
+    pub changes: Vec<Change>,
+    pub new_files: Vec<NewFile>,
+}
+
+impl Fix {
+    pub fn new(
+        title: impl Into<String>,
+        applicability: Applicability,
+        mut edits: Vec<Edit>,
+        changes: Vec<Change>,
+    ) -> Self {
+        edits.sort();
+        Fix {
+            title: title.into(),
+            applicability,
+            edits,
+            changes,
+            new_files: Vec::new(),
+        }
+    }
+
+    pub fn with_new_file(mut self, file: NewFile) -> Self {
+        self.new_files.push(file);
+        self
+    }
+
+    /// Smallest byte range covering every edit.
+    pub fn span(&self) -> Option<Range<usize>> {
+        let start = self.edits.iter().map(|e| e.start).min()?;
+        let end = self.edits.iter().map(|e| e.end).max()?;
+        Some(start..end)
+    }
+
+    /// Whether this fix and `other` must not be applied in the same pass:
+    /// their spans touch or overlap, or they change the same part of the value.
+    pub fn conflicts_with(&self, other: &Fix) -> bool {
+        let spans_touch = match (self.span(), other.span()) {
+            (Some(a), Some(b)) => a.start <= b.end && b.start <= a.end,
+            _ => false,
+        };
+        spans_touch
+            || self
+                .changes
+                .iter()
+                .any(|a| other.changes.iter().any(|b| a.path().overlaps(b.path())))
+            || self.new_files.iter().any(|a| {
+                other
+                    .new_files
+                    .iter()
+                    .any(|b| a.relative_path == b.relative_path)
+            })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditError {
+    OutOfBounds { edit: Edit, len: usize },
+    NotCharBoundary { edit: Edit },
+    Overlap { first: Edit, second: Edit },
+}
+
+impl fmt::Display for EditError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EditError::OutOfBounds { edit, len } => write!(
+                f,
+                "edit {}..{} lies outside the text ({len} bytes)",
+                edit.start, edit.end
+            ),
+            EditError::NotCharBoundary { edit } => write!(
+                f,
+                "edit {}..{} splits a character",
+                edit.start, edit.end
+            ),
+            EditError::Overlap { first, second } => write!(
+                f,
+                "edits {}..{} and {}..{} overlap",
+                first.start, first.end, second.start, second.end
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EditError {}
+
+/// Apply non-conflicting edits in one pass. Bytes outside the edited ranges
+/// are copied unchanged.
+pub fn apply_edits(text: &str, edits: &[Edit]) -> Result<String, EditError> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort();
+    for e in &sorted {
+        if e.start > e.end || e.end > text.len() {
+            return Err(EditError::OutOfBounds {
+                edit: (*e).clone(),
+                len: text.len(),
+            });
+        }
+        if !text.is_char_boundary(e.start) || !text.is_char_boundary(e.end) {
+            return Err(EditError::NotCharBoundary { edit: (*e).clone() });
+        }
+    }
+    for pair in sorted.windows(2) {
+        if pair[0].conflicts_with(pair[1]) {
+            return Err(EditError::Overlap {
+                first: pair[0].clone(),
+                second: pair[1].clone(),
+            });
+        }
+    }
+    let added: usize = sorted.iter().map(|e| e.content.len()).sum();
+    let mut out = String::with_capacity(text.len() + added);
+    let mut pos = 0;
+    for e in sorted {
+        out.push_str(&text[pos..e.start]);
+        out.push_str(&e.content);
+        pos = e.end;
+    }
+    out.push_str(&text[pos..]);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn applies_insert_delete_replace() {
+        let text = "hello world";
+        let out = apply_edits(
+            text,
+            &[
+                Edit::replace(0..5, "HELLO"),
+                Edit::insert(5, ","),
+                Edit::delete(10..11),
+            ],
+        )
+        .unwrap();
+        assert_eq!(out, "HELLO, worl");
+    }
+
+    #[test]
+    fn rejects_overlap_and_two_inserts_at_one_offset() {
+        assert!(matches!(
+            apply_edits("abcdef", &[Edit::delete(0..3), Edit::delete(2..4)]),
+            Err(EditError::Overlap { .. })
+        ));
+        assert!(matches!(
+            apply_edits("abc", &[Edit::insert(1, "x"), Edit::insert(1, "y")]),
+            Err(EditError::Overlap { .. })
+        ));
+        // An insert just before a replacement is well defined.
+        assert_eq!(
+            apply_edits("abc", &[Edit::insert(1, "x"), Edit::replace(1..2, "B")]).unwrap(),
+            "axBc"
+        );
+    }
+
+    #[test]
+    fn rejects_out_of_bounds_and_split_characters() {
+        assert!(matches!(
+            apply_edits("ab", &[Edit::insert(3, "x")]),
+            Err(EditError::OutOfBounds { .. })
+        ));
+        assert!(matches!(
+            apply_edits("é", &[Edit::insert(1, "x")]),
+            Err(EditError::NotCharBoundary { .. })
+        ));
+    }
+
+    #[test]
+    fn edits_at_end_of_file_without_final_newline() {
+        assert_eq!(apply_edits("", &[Edit::insert(0, "x")]).unwrap(), "x");
+        assert_eq!(apply_edits("a", &[Edit::insert(1, "\nb")]).unwrap(), "a\nb");
+    }
+
+    fn arb_edits(len: usize) -> impl Strategy<Value = Vec<Edit>> {
+        prop::collection::vec((0..=len, 0..=len, "[a-z]{0,3}"), 0..6).prop_map(|v| {
+            v.into_iter()
+                .map(|(a, b, c)| Edit::replace(a.min(b)..a.max(b), c))
+                .collect()
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn applied_edits_keep_every_byte_outside_their_ranges(
+            text in "[a-z ]{0,40}",
+            edits in arb_edits(40),
+        ) {
+            let edits: Vec<Edit> = edits.into_iter().filter(|e| e.end <= text.len()).collect();
+            match apply_edits(&text, &edits) {
+                Ok(out) => {
+                    let mut sorted = edits.clone();
+                    sorted.sort();
+                    // Rebuild the expected output independently, back to front.
+                    let mut expected = text.clone();
+                    for e in sorted.iter().rev() {
+                        expected.replace_range(e.start..e.end, &e.content);
+                    }
+                    prop_assert_eq!(out, expected);
+                }
+                Err(EditError::Overlap { first, second }) => {
+                    prop_assert!(first.conflicts_with(&second));
+                }
+                Err(other) => prop_assert!(false, "unexpected error {other}"),
+            }
+        }
+
+        #[test]
+        fn conflict_is_symmetric(a in arb_edits(20), b in arb_edits(20)) {
+            for x in &a {
+                for y in &b {
+                    prop_assert_eq!(x.conflicts_with(y), y.conflicts_with(x));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! The vocabulary every harden crate speaks: byte positions and line/column
+//! mapping, the byte-range [`Edit`], the [`Fix`] that groups edits with an
+//! [`Applicability`], the [`Finding`] a rule reports, the semantic [`Change`]
+//! a fix promises, and the unified diff shown to users.
+
+pub mod diff;
+pub mod document;
+pub mod edit;
+pub mod finding;
+pub mod text;
+pub mod value;
+
+pub use diff::unified_diff;
+pub use document::Document;
+pub use edit::{apply_edits, Applicability, Edit, EditError, Fix, NewFile};
+pub use finding::{FileKind, Finding, RuleMeta, Severity, Tier};
+pub use text::{LineCol, LineEnding, LineIndex, ParseError, SourceText};
+pub use value::{apply_changes, Change, ChangeError, PathSeg, ValuePath};

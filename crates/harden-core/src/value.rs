@@ -1,0 +1,238 @@
+//! The semantic side of a fix: the changes to a document's parsed value that
+//! its edits promise. Verification applies them to the input's value and
+//! compares the result with the value of the edited text.
+
+use std::fmt;
+
+use serde_json::Value;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(untagged)]
+pub enum PathSeg {
+    Key(String),
+    Index(usize),
+}
+
+impl From<&str> for PathSeg {
+    fn from(s: &str) -> Self {
+        PathSeg::Key(s.to_string())
+    }
+}
+
+impl From<String> for PathSeg {
+    fn from(s: String) -> Self {
+        PathSeg::Key(s)
+    }
+}
+
+impl From<usize> for PathSeg {
+    fn from(i: usize) -> Self {
+        PathSeg::Index(i)
+    }
+}
+
+/// A location in a parsed value, rendered as a JSON pointer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct ValuePath(pub Vec<PathSeg>);
+
+impl ValuePath {
+    pub fn root() -> Self {
+        ValuePath(Vec::new())
+    }
+
+    pub fn child(&self, seg: impl Into<PathSeg>) -> Self {
+        let mut v = self.0.clone();
+        v.push(seg.into());
+        ValuePath(v)
+    }
+
+    /// The path up to (not including) the first array index: changes below
+    /// one array are never independent of each other, because indices shift.
+    fn independent_prefix(&self) -> &[PathSeg] {
+        let end = self
+            .0
+            .iter()
+            .position(|s| matches!(s, PathSeg::Index(_)))
+            .unwrap_or(self.0.len());
+        &self.0[..end]
+    }
+
+    /// Whether changes at the two paths could affect each other.
+    pub fn overlaps(&self, other: &ValuePath) -> bool {
+        let (a, b) = (self.independent_prefix(), other.independent_prefix());
+        let n = a.len().min(b.len());
+        a[..n] == b[..n]
+    }
+}
+
+impl fmt::Display for ValuePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("/");
+        }
+        for seg in &self.0 {
+            match seg {
+                PathSeg::Key(k) => write!(f, "/{}", k.replace('~', "~0").replace('/', "~1"))?,
+                PathSeg::Index(i) => write!(f, "/{i}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One change to a parsed value.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Change {
+    /// Set an object key (added or replaced) or replace an array element.
+    Set { path: ValuePath, value: Value },
+    /// Remove an object key or an array element.
+    Remove { path: ValuePath },
+    /// Insert into an array before the index (index == len appends).
+    Insert { path: ValuePath, value: Value },
+}
+
+impl Change {
+    pub fn path(&self) -> &ValuePath {
+        match self {
+            Change::Set { path, .. } | Change::Remove { path } | Change::Insert { path, .. } => path,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeError {
+    pub path: String,
+    pub reason: &'static str,
+}
+
+impl fmt::Display for ChangeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot apply change at {}: {}", self.path, self.reason)
+    }
+}
+
+impl std::error::Error for ChangeError {}
+
+/// Apply the changes in order to a copy of `value`.
+pub fn apply_changes(value: &Value, changes: &[Change]) -> Result<Value, ChangeError> {
+    let mut out = value.clone();
+    for change in changes {
+        apply_one(&mut out, change)?;
+    }
+    Ok(out)
+}
+
+fn apply_one(root: &mut Value, change: &Change) -> Result<(), ChangeError> {
+    let path = change.path();
+    let err = |reason| ChangeError {
+        path: path.to_string(),
+        reason,
+    };
+    let (last, parents) = path.0.split_last().ok_or_else(|| err("empty path"))?;
+    let mut node = root;
+    for seg in parents {
+        node = match (seg, node) {
+            (PathSeg::Key(k), Value::Object(m)) => m.get_mut(k).ok_or_else(|| err("missing key"))?,
+            (PathSeg::Index(i), Value::Array(a)) => {
+                a.get_mut(*i).ok_or_else(|| err("index out of range"))?
+            }
+            _ => return Err(err("path goes through a scalar")),
+        };
+    }
+    match (change, last, node) {
+        (Change::Set { value, .. }, PathSeg::Key(k), Value::Object(m)) => {
+            m.insert(k.clone(), value.clone());
+        }
+        (Change::Set { value, .. }, PathSeg::Index(i), Value::Array(a)) => {
+            *a.get_mut(*i).ok_or_else(|| err("index out of range"))? = value.clone();
+        }
+        (Change::Remove { .. }, PathSeg::Key(k), Value::Object(m)) => {
+            m.shift_remove(k).ok_or_else(|| err("missing key"))?;
+        }
+        (Change::Remove { .. }, PathSeg::Index(i), Value::Array(a)) => {
+            if *i >= a.len() {
+                return Err(err("index out of range"));
+            }
+            a.remove(*i);
+        }
+        (Change::Insert { value, .. }, PathSeg::Index(i), Value::Array(a)) => {
+            if *i > a.len() {
+                return Err(err("index out of range"));
+            }
+            a.insert(*i, value.clone());
+        }
+        _ => return Err(err("the change does not fit the value's type")),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn p(segs: &[PathSeg]) -> ValuePath {
+        ValuePath(segs.to_vec())
+    }
+
+    #[test]
+    fn applies_set_remove_insert() {
+        let v = json!({"a": [1, 2], "b": {"c": true}});
+        let out = apply_changes(
+            &v,
+            &[
+                Change::Insert {
+                    path: p(&["a".into(), 2.into()]),
+                    value: json!(3),
+                },
+                Change::Remove {
+                    path: p(&["a".into(), 0.into()]),
+                },
+                Change::Set {
+                    path: p(&["b".into(), "d".into()]),
+                    value: json!("x"),
+                },
+                Change::Remove {
+                    path: p(&["b".into(), "c".into()]),
+                },
+            ],
+        )
+        .unwrap();
+        assert_eq!(out, json!({"a": [2, 3], "b": {"d": "x"}}));
+    }
+
+    #[test]
+    fn reports_impossible_changes() {
+        let v = json!({"a": 1});
+        let e = apply_changes(
+            &v,
+            &[Change::Remove {
+                path: p(&["b".into()]),
+            }],
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "cannot apply change at /b: missing key");
+        assert!(apply_changes(
+            &v,
+            &[Change::Insert {
+                path: p(&["a".into(), 0.into()]),
+                value: json!(1)
+            }]
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn paths_in_one_array_overlap_sibling_keys_do_not() {
+        let run0 = p(&["runArgs".into(), 0.into()]);
+        let run3 = p(&["runArgs".into(), 3.into()]);
+        let run = p(&["runArgs".into()]);
+        let sec = p(&["securityOpt".into()]);
+        assert!(run0.overlaps(&run3));
+        assert!(run0.overlaps(&run));
+        assert!(!run.overlaps(&sec));
+        assert!(ValuePath::root().overlaps(&sec));
+        assert_eq!(p(&["a/b".into(), 1.into()]).to_string(), "/a~1b/1");
+    }
+}
