@@ -1,0 +1,264 @@
+//! Hardening profiles: which rules each tier turns on and every parameter
+//! the rules use. The built-in profile is `profiles/default.toml`, compiled
+//! into the binary; a custom profile overrides it key by key.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use harden_core::{LineCol, LineIndex, Tier};
+use serde::Deserialize;
+
+pub const BUILTIN_TEXT: &str = include_str!("../../../profiles/default.toml");
+pub const BUILTIN_PATH: &str = "<built-in profile>";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub name: String,
+    pub description: String,
+    /// Tier number ("1".."4") to the rule codes it turns on.
+    pub tiers: BTreeMap<String, Vec<String>>,
+    pub resources: Resources,
+    pub capabilities: Capabilities,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    pub memory: String,
+    pub memory_swap: String,
+    pub cpus: String,
+    pub pids_limit: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capabilities {
+    pub add_allowlist: Vec<String>,
+    pub dangerous: Vec<String>,
+}
+
+/// A profile problem located in the profile file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileError {
+    pub path: String,
+    pub pos: LineCol,
+    pub message: String,
+}
+
+impl fmt::Display for ProfileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path, self.pos, self.message)
+    }
+}
+
+impl std::error::Error for ProfileError {}
+
+impl Profile {
+    /// The built-in profile.
+    pub fn builtin() -> Profile {
+        Profile::from_table(builtin_table()).expect("the built-in profile is valid")
+    }
+
+    /// Load a custom profile: the built-in one with the keys of `text`
+    /// overriding it. Unknown keys and wrong types are located errors.
+    pub fn load(path: &str, text: &str) -> Result<Profile, ProfileError> {
+        let located = |offset: usize, message: String| ProfileError {
+            path: path.to_string(),
+            pos: LineIndex::new(text).line_col(text, offset),
+            message,
+        };
+        let doc: toml_edit::Document<String> = text.parse().map_err(|e: toml_edit::TomlError| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            located(offset, first_line(e.message()))
+        })?;
+        let mut merged = builtin_table();
+        merge_checked(&mut merged, doc.as_table(), &mut Vec::new(), &located)?;
+        let profile = Profile::from_table(merged).map_err(|m| located(0, m))?;
+        for (tier, _) in &profile.tiers {
+            let ok = tier.parse::<u8>().ok().and_then(Tier::new).is_some();
+            if !ok {
+                let offset = span_of(doc.as_table(), &["tiers", tier]).unwrap_or(0);
+                return Err(located(offset, format!("unknown tier `{tier}`: tiers are 1 to 4")));
+            }
+        }
+        Ok(profile)
+    }
+
+    fn from_table(table: toml::Table) -> Result<Profile, String> {
+        Profile::deserialize(toml::Value::Table(table)).map_err(|e| first_line(e.message()))
+    }
+
+    /// The rule codes a run at `tier` turns on (every tier up to it).
+    pub fn rules_up_to(&self, tier: Tier) -> Vec<(&str, Tier)> {
+        let mut out = Vec::new();
+        for t in Tier::ALL.into_iter().filter(|t| *t <= tier) {
+            if let Some(codes) = self.tiers.get(&t.to_string()) {
+                out.extend(codes.iter().map(|c| (c.as_str(), t)));
+            }
+        }
+        out
+    }
+
+    /// The tier the profile puts a rule in, if any.
+    pub fn tier_of(&self, code: &str) -> Option<Tier> {
+        Tier::ALL.into_iter().find(|t| {
+            self.tiers
+                .get(&t.to_string())
+                .is_some_and(|codes| codes.iter().any(|c| c == code))
+        })
+    }
+}
+
+fn builtin_table() -> toml::Table {
+    BUILTIN_TEXT
+        .parse::<toml::Table>()
+        .expect("the built-in profile parses")
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).trim().to_string()
+}
+
+/// Overlay `custom` onto `base`, refusing keys the built-in profile does not
+/// have (except under `tiers`) and values whose type differs from the built-in one.
+fn merge_checked(
+    base: &mut toml::Table,
+    custom: &toml_edit::Table,
+    path: &mut Vec<String>,
+    located: &impl Fn(usize, String) -> ProfileError,
+) -> Result<(), ProfileError> {
+    for (key, item) in custom.iter() {
+        let offset = custom
+            .key(key)
+            .and_then(|k| k.span())
+            .map(|s| s.start)
+            .unwrap_or(0);
+        let dotted = path
+            .iter()
+            .map(String::as_str)
+            .chain([key])
+            .collect::<Vec<_>>()
+            .join(".");
+        let free_keys = path.first().is_some_and(|p| p == "tiers");
+        let Some(existing) = base.get_mut(key) else {
+            if free_keys {
+                let value = to_toml_value(item).ok_or_else(|| {
+                    located(offset, format!("`{dotted}` must be a list of rule codes"))
+                })?;
+                base.insert(key.to_string(), value);
+                continue;
+            }
+            let known: Vec<&String> = base.keys().collect();
+            return Err(located(
+                offset,
+                format!(
+                    "unknown key `{dotted}`, expected one of: {}",
+                    known
+                        .iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        };
+        match (existing, item) {
+            (toml::Value::Table(t), toml_edit::Item::Table(ct)) => {
+                path.push(key.to_string());
+                merge_checked(t, ct, path, located)?;
+                path.pop();
+            }
+            (existing, item) => {
+                let value = to_toml_value(item)
+                    .ok_or_else(|| located(offset, format!("`{dotted}` has an unsupported value")))?;
+                if std::mem::discriminant(existing) != std::mem::discriminant(&value) {
+                    return Err(located(
+                        offset,
+                        format!(
+                            "`{dotted}` must be {}, found {}",
+                            type_name(existing),
+                            type_name(&value)
+                        ),
+                    ));
+                }
+                *existing = value;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn to_toml_value(item: &toml_edit::Item) -> Option<toml::Value> {
+    let text = match item {
+        toml_edit::Item::Value(v) => format!("x = {}", v.to_string().trim()),
+        _ => return None,
+    };
+    text.parse::<toml::Table>().ok()?.remove("x")
+}
+
+fn type_name(v: &toml::Value) -> &'static str {
+    match v {
+        toml::Value::String(_) => "a string",
+        toml::Value::Integer(_) => "an integer",
+        toml::Value::Float(_) => "a number",
+        toml::Value::Boolean(_) => "true or false",
+        toml::Value::Datetime(_) => "a date",
+        toml::Value::Array(_) => "a list",
+        toml::Value::Table(_) => "a table",
+    }
+}
+
+fn span_of(table: &toml_edit::Table, path: &[&str]) -> Option<usize> {
+    let (first, rest) = path.split_first()?;
+    if rest.is_empty() {
+        return table.key(first)?.span().map(|s| s.start);
+    }
+    span_of(table.get(first)?.as_table()?, rest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_profile_loads() {
+        let p = Profile::builtin();
+        assert_eq!(p.resources.memory, "8g");
+        assert!(p.capabilities.dangerous.contains(&"SYS_ADMIN".to_string()));
+    }
+
+    #[test]
+    fn custom_profile_overrides_one_parameter_and_keeps_the_rest() {
+        let p = Profile::load("p.toml", "[resources]\nmemory = \"2g\"\n").unwrap();
+        assert_eq!(p.resources.memory, "2g");
+        assert_eq!(p.resources.pids_limit, Profile::builtin().resources.pids_limit);
+    }
+
+    #[test]
+    fn unknown_key_is_located() {
+        let e = Profile::load("p.toml", "name = \"x\"\n[resources]\nmemroy = \"2g\"\n").unwrap_err();
+        assert_eq!(e.pos, LineCol { line: 3, col: 1 });
+        assert!(e.to_string().starts_with("p.toml:3:1: unknown key `resources.memroy`"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_is_located() {
+        let e = Profile::load("p.toml", "\n[resources]\npids_limit = \"many\"\n").unwrap_err();
+        assert_eq!(e.to_string(), "p.toml:3:1: `resources.pids_limit` must be an integer, found a string");
+    }
+
+    #[test]
+    fn syntax_error_is_located() {
+        let e = Profile::load("p.toml", "[resources\n").unwrap_err();
+        assert_eq!(e.pos.line, 1);
+    }
+
+    #[test]
+    fn tiers_are_cumulative_and_validated() {
+        let p = Profile::load("p.toml", "[tiers]\n1 = [\"A\"]\n2 = [\"B\"]\n").unwrap();
+        let codes: Vec<&str> = p.rules_up_to(Tier::new(2).unwrap()).iter().map(|r| r.0).collect();
+        assert_eq!(codes, ["A", "B"]);
+        let e = Profile::load("p.toml", "[tiers]\n7 = [\"A\"]\n").unwrap_err();
+        assert_eq!(e.to_string(), "p.toml:2:1: unknown tier `7`: tiers are 1 to 4");
+    }
+}
