@@ -16,6 +16,10 @@ impl Tier {
     pub const MIN: Tier = Tier(1);
     pub const MAX: Tier = Tier(4);
     pub const ALL: [Tier; 4] = [Tier(1), Tier(2), Tier(3), Tier(4)];
+    pub const T1: Tier = Tier(1);
+    pub const T2: Tier = Tier(2);
+    pub const T3: Tier = Tier(3);
+    pub const T4: Tier = Tier(4);
 
     pub fn new(n: u8) -> Option<Tier> {
         (1..=4).contains(&n).then_some(Tier(n))

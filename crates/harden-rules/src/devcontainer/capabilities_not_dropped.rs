@@ -1,0 +1,71 @@
+use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
+use serde_json::Value;
+
+use super::{append_to_top_level_array, compose_note, mode, normalize_cap, run_args, Mode};
+use crate::{Check, DevcontainerCx, RuleDef};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DC002",
+    name: "capabilities-not-dropped",
+    kind: FileKind::Devcontainer,
+    tier: Tier::T1,
+    severity: Severity::Warning,
+    summary: "The container keeps Docker's default Linux capabilities",
+    breakage: "Runtime `apt-get`, `sudo`, `chown` and raw-socket tools (ping) fail unless their capability is on the profile's allowlist",
+    doc: include_str!("../../../../docs/rules/DC002.md"),
+};
+
+pub static RULE: RuleDef = RuleDef {
+    meta: &META,
+    check: Check::Devcontainer(check),
+};
+
+fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
+    let mode = mode(cx.doc);
+    if mode == Mode::Unknown {
+        return Vec::new();
+    }
+    let array = run_args::node(cx.doc);
+    let args = array.map(run_args::parse).unwrap_or_default();
+    let caps_of = |name: &str| -> Vec<String> {
+        args.iter()
+            .filter(|a| a.is(name))
+            .filter_map(|a| a.value.as_deref())
+            .flat_map(|v| v.split(',').map(normalize_cap))
+            .collect()
+    };
+    if caps_of("--cap-drop").iter().any(|c| c == "ALL") {
+        return Vec::new();
+    }
+    let mut added = caps_of("--cap-add");
+    if let Some(cap_add) = cx.doc.root().get("capAdd").and_then(|m| m.value.elements()) {
+        added.extend(cap_add.iter().filter_map(|n| n.as_str()).map(normalize_cap));
+    }
+    let root = cx.doc.root();
+    let range = array.map_or(root.range.start..root.range.start + 1, |a| a.range.clone());
+    let finding = Finding::new(
+        &META,
+        range,
+        "runArgs:cap-drop",
+        "capabilities are not dropped (no `--cap-drop=ALL`)",
+    );
+    if let Some(note) = compose_note(&mode) {
+        return vec![finding.with_note(note)];
+    }
+    let mut values = vec![Value::String("--cap-drop=ALL".into())];
+    for cap in &cx.profile.capabilities.add_allowlist {
+        let cap = normalize_cap(cap);
+        if !added.contains(&cap) {
+            values.push(Value::String(format!("--cap-add={cap}")));
+        }
+    }
+    let title = if values.len() > 1 {
+        "Drop all capabilities and add back the profile's allowlist"
+    } else {
+        "Drop all capabilities"
+    };
+    match append_to_top_level_array(cx.doc, "runArgs", values, title, Applicability::Unsafe) {
+        Some(fix) => vec![finding.with_fix(fix)],
+        None => vec![finding.with_note("runArgs is not an array")],
+    }
+}

@@ -1,0 +1,166 @@
+//! devcontainer.json rules.
+
+mod capabilities_not_dropped;
+mod dangerous_capability_added;
+mod host_namespace_shared;
+mod no_new_privileges_missing;
+mod privileged_container;
+mod resource_limits_missing;
+pub mod run_args;
+mod security_profile_disabled;
+
+use harden_core::{Applicability, Change, Edit, Fix, ValuePath};
+use harden_jsonc::{JsoncDoc, Node};
+use serde_json::Value;
+
+use crate::RuleDef;
+
+pub static RULES: &[&RuleDef] = &[
+    &resource_limits_missing::RULE,
+    &capabilities_not_dropped::RULE,
+    &privileged_container::RULE,
+    &dangerous_capability_added::RULE,
+    &host_namespace_shared::RULE,
+    &security_profile_disabled::RULE,
+    &no_new_privileges_missing::RULE,
+];
+
+/// How the config creates its container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// `image` or a Dockerfile build: `runArgs` apply.
+    Container,
+    /// `dockerComposeFile`: `runArgs` are ignored; the compose file decides.
+    Compose { files: Vec<String>, service: Option<String> },
+    /// Neither: a fragment or template with no container of its own.
+    Unknown,
+}
+
+pub fn mode(doc: &JsoncDoc) -> Mode {
+    let root = doc.root();
+    if let Some(m) = root.get("dockerComposeFile") {
+        let files = match &m.value.kind {
+            harden_jsonc::NodeKind::String(s) => vec![s.clone()],
+            harden_jsonc::NodeKind::Array(items) => {
+                items.iter().filter_map(|n| n.as_str().map(str::to_string)).collect()
+            }
+            _ => Vec::new(),
+        };
+        let service = root.get("service").and_then(|m| m.value.as_str()).map(str::to_string);
+        return Mode::Compose { files, service };
+    }
+    let build = root.get("build").is_some_and(|b| b.value.members().is_some());
+    if root.get("image").is_some() || build || root.get("dockerFile").is_some() {
+        Mode::Container
+    } else {
+        Mode::Unknown
+    }
+}
+
+/// The note for runArgs-style findings on a compose-mode config.
+pub fn compose_note(mode: &Mode) -> Option<String> {
+    match mode {
+        Mode::Compose { files, service } => Some(format!(
+            "this config uses dockerComposeFile, so runArgs are ignored: make the change in service `{}` of {}",
+            service.as_deref().unwrap_or("?"),
+            files.last().map_or("the compose file".to_string(), |f| format!("`{f}`"))
+        )),
+        _ => None,
+    }
+}
+
+/// A fix that appends `values` to the top-level array `key`, creating it
+/// when absent. `None` when `key` holds something other than an array.
+pub fn append_to_top_level_array(
+    doc: &JsoncDoc,
+    key: &str,
+    values: Vec<Value>,
+    title: impl Into<String>,
+    applicability: Applicability,
+) -> Option<Fix> {
+    let root = doc.root();
+    let path = ValuePath::root().child(key);
+    let (edits, changes): (Vec<Edit>, Vec<Change>) = match root.get(key) {
+        Some(member) => {
+            let len = member.value.elements()?.len();
+            let changes = values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| Change::Insert {
+                    path: path.child(len + i),
+                    value: v.clone(),
+                })
+                .collect();
+            (doc.edits().append_elements(&member.value, &values), changes)
+        }
+        None => {
+            let value = Value::Array(values);
+            (
+                doc.edits().append_member(root, key, &value),
+                vec![Change::Set { path, value }],
+            )
+        }
+    };
+    Some(Fix::new(title, applicability, edits, changes))
+}
+
+/// A fix that removes the elements `run` of the top-level array `key`.
+pub fn remove_from_top_level_array(
+    doc: &JsoncDoc,
+    array: &Node,
+    key: &str,
+    run: std::ops::Range<usize>,
+    title: impl Into<String>,
+    applicability: Applicability,
+) -> Fix {
+    let path = ValuePath::root().child(key);
+    let changes = run
+        .clone()
+        .rev()
+        .map(|i| Change::Remove { path: path.child(i) })
+        .collect();
+    Fix::new(title, applicability, doc.edits().remove_children(array, run), changes)
+}
+
+/// Upper-cased capability name without the `CAP_` prefix.
+pub fn normalize_cap(cap: &str) -> String {
+    let upper = cap.trim().to_ascii_uppercase();
+    upper.strip_prefix("CAP_").map(str::to_string).unwrap_or(upper)
+}
+
+/// A fix that removes the top-level member `key`.
+pub fn remove_top_level_member(
+    doc: &JsoncDoc,
+    key: &str,
+    title: impl Into<String>,
+    applicability: Applicability,
+) -> Option<Fix> {
+    let root = doc.root();
+    let i = root.member_index(key)?;
+    Some(Fix::new(
+        title,
+        applicability,
+        doc.edits().remove_children(root, i..i + 1),
+        vec![Change::Remove {
+            path: ValuePath::root().child(key),
+        }],
+    ))
+}
+
+/// The string elements of the top-level array `key` with their indices.
+pub fn top_level_strings<'d>(doc: &'d JsoncDoc, key: &str) -> Vec<(usize, &'d Node, &'d str)> {
+    doc.root()
+        .get(key)
+        .and_then(|m| m.value.elements())
+        .unwrap_or(&[])
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| n.as_str().map(|s| (i, n, s)))
+        .collect()
+}
+
+/// The byte range covering the `runArgs` elements of one option.
+pub fn run_arg_range(array: &Node, arg: &run_args::RunArg) -> std::ops::Range<usize> {
+    let elements = array.elements().unwrap_or(&[]);
+    elements[arg.elements.start].range.start..elements[arg.elements.end - 1].range.end
+}

@@ -1,0 +1,86 @@
+use harden_core::{Applicability, Change, Edit, FileKind, Finding, Fix, RuleMeta, Severity, Tier, ValuePath};
+use serde_json::Value;
+
+use super::{append_to_top_level_array, mode, run_args, top_level_strings, Mode};
+use crate::{Check, DevcontainerCx, RuleDef};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DC007",
+    name: "no-new-privileges-missing",
+    kind: FileKind::Devcontainer,
+    tier: Tier::T1,
+    severity: Severity::Warning,
+    summary: "Processes in the container can gain privileges through setuid binaries such as sudo",
+    breakage: "`sudo` and every setuid program stop working, including lifecycle commands and firewall scripts that call sudo",
+    doc: include_str!("../../../../docs/rules/DC007.md"),
+};
+
+pub static RULE: RuleDef = RuleDef {
+    meta: &META,
+    check: Check::Devcontainer(check),
+};
+
+const WANTED: &str = "no-new-privileges:true";
+
+/// `Some(true)` for an option that turns no-new-privileges on, `Some(false)` for one that turns it off.
+fn setting(opt: &str) -> Option<bool> {
+    let opt = opt.trim().to_ascii_lowercase();
+    let rest = opt.strip_prefix("no-new-privileges")?;
+    match rest {
+        "" | ":true" | "=true" => Some(true),
+        ":false" | "=false" => Some(false),
+        _ => None,
+    }
+}
+
+fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
+    let doc = cx.doc;
+    let mode = mode(doc);
+    if mode == Mode::Unknown {
+        return Vec::new();
+    }
+    let opts = top_level_strings(doc, "securityOpt");
+    let run_opts: Vec<String> = match (&mode, run_args::node(doc)) {
+        (Mode::Container, Some(array)) => run_args::parse(array)
+            .into_iter()
+            .filter(|a| a.is("--security-opt"))
+            .filter_map(|a| a.value)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let settings: Vec<bool> = opts
+        .iter()
+        .map(|(_, _, s)| *s)
+        .chain(run_opts.iter().map(String::as_str))
+        .filter_map(setting)
+        .collect();
+    if settings.contains(&true) && !settings.contains(&false) {
+        return Vec::new();
+    }
+    // An explicit opt-out in securityOpt is turned around in place.
+    if let Some((i, node, opt)) = opts.iter().find(|(_, _, s)| setting(s) == Some(false)) {
+        let fix = Fix::new(
+            format!("Replace `{opt}` with `{WANTED}`"),
+            Applicability::Unsafe,
+            vec![Edit::replace(node.range.clone(), Value::String(WANTED.into()).to_string())],
+            vec![Change::Set {
+                path: ValuePath::root().child("securityOpt").child(*i),
+                value: Value::String(WANTED.into()),
+            }],
+        );
+        return vec![Finding::new(&META, node.range.clone(), "securityOpt:no-new-privileges", format!("securityOpt turns no-new-privileges off (`{opt}`)")).with_fix(fix)];
+    }
+    if settings.contains(&false) {
+        // The opt-out sits in runArgs; DC-level removal would be a guess.
+        let root = doc.root();
+        return vec![Finding::new(&META, root.range.start..root.range.start + 1, "securityOpt:no-new-privileges", "runArgs turns no-new-privileges off")
+            .with_note("remove `--security-opt no-new-privileges:false` from runArgs")];
+    }
+    let root = doc.root();
+    let range = root.get("securityOpt").map_or(root.range.start..root.range.start + 1, |m| m.range());
+    let finding = Finding::new(&META, range, "securityOpt:no-new-privileges", "no-new-privileges is not set");
+    match append_to_top_level_array(doc, "securityOpt", vec![Value::String(WANTED.into())], format!("Add `{WANTED}` to securityOpt"), Applicability::Unsafe) {
+        Some(fix) => vec![finding.with_fix(fix)],
+        None => vec![finding.with_note("securityOpt is not an array")],
+    }
+}

@@ -1,0 +1,57 @@
+//! The rule registry. Every rule has a stable code, a kebab-case name of the
+//! insecure pattern, the tier the built-in profile puts it in, a breakage
+//! note and a doc page (`docs/rules/<CODE>.md`). Checks read their
+//! parameters from the profile and report findings with fixes built by the
+//! format crates' edit builders.
+
+pub mod devcontainer;
+
+use harden_core::{FileKind, Finding, RuleMeta};
+use harden_jsonc::JsoncDoc;
+use harden_profile::Profile;
+
+/// What a devcontainer.json check sees.
+pub struct DevcontainerCx<'a> {
+    pub doc: &'a JsoncDoc,
+    pub profile: &'a Profile,
+}
+
+pub enum Check {
+    Devcontainer(fn(&DevcontainerCx<'_>) -> Vec<Finding>),
+}
+
+pub struct RuleDef {
+    pub meta: &'static RuleMeta,
+    pub check: Check,
+}
+
+impl RuleDef {
+    pub fn kind(&self) -> FileKind {
+        self.meta.kind
+    }
+}
+
+/// Every rule, ordered by code.
+pub fn all_rules() -> Vec<&'static RuleDef> {
+    let mut rules: Vec<&'static RuleDef> = devcontainer::RULES.to_vec();
+    rules.sort_by_key(|r| r.meta.code);
+    rules
+}
+
+pub fn rule_by_code(code: &str) -> Option<&'static RuleDef> {
+    all_rules()
+        .into_iter()
+        .find(|r| r.meta.code.eq_ignore_ascii_case(code) || r.meta.name == code)
+}
+
+/// Rule codes the profile names that no rule has.
+pub fn unknown_codes(profile: &Profile) -> Vec<String> {
+    let rules = all_rules();
+    profile
+        .tiers
+        .values()
+        .flatten()
+        .filter(|c| !rules.iter().any(|r| r.meta.code == c.as_str()))
+        .cloned()
+        .collect()
+}
