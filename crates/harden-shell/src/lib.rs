@@ -1,0 +1,1 @@
+//! Shell matcher (work in progress).
