@@ -16,6 +16,7 @@ pub struct DevcontainerCx<'a> {
     pub profile: &'a Profile,
 }
 
+#[non_exhaustive]
 pub enum Check {
     Devcontainer(fn(&DevcontainerCx<'_>) -> Vec<Finding>),
 }

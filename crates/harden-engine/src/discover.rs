@@ -1,0 +1,126 @@
+//! Finding the files harden reads under the paths it is given.
+
+use std::path::{Path, PathBuf};
+
+use harden_core::FileKind;
+
+use crate::FileError;
+
+/// Directories never entered: dependencies, build output, VCS data.
+const SKIPPED_DIRS: &[&str] = &[
+    ".git", "node_modules", "target", "vendor", ".venv", "venv", "__pycache__", "dist", "build",
+];
+
+/// Hidden directories that hold configs harden reads.
+const HIDDEN_DIRS_READ: &[&str] = &[".devcontainer", ".github"];
+
+const MAX_DEPTH: usize = 32;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discovered {
+    pub path: PathBuf,
+    /// The path as shown to users and in diff headers.
+    pub display: String,
+    pub kind: FileKind,
+}
+
+/// The kind of file at `path`, judged by its name and place.
+pub fn kind_of(path: &Path) -> Option<FileKind> {
+    let name = path.file_name()?.to_str()?;
+    let parent = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str());
+    let grandparent = path
+        .parent()
+        .and_then(Path::parent)
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str());
+    match name {
+        ".devcontainer.json" => Some(FileKind::Devcontainer),
+        "devcontainer.json"
+            if parent == Some(".devcontainer") || grandparent == Some(".devcontainer") =>
+        {
+            Some(FileKind::Devcontainer)
+        }
+        _ => None,
+    }
+}
+
+fn display(path: &Path) -> String {
+    let s = path.to_string_lossy();
+    s.strip_prefix("./").unwrap_or(&s).to_string()
+}
+
+/// Expand the given paths into files. A named file is taken as it is (its
+/// kind judged by name, `devcontainer.json` anywhere counts); a directory is
+/// walked without following symlinks.
+pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
+    let mut found = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        let shown = display(path);
+        match std::fs::symlink_metadata(path) {
+            Err(e) => errors.push(FileError::new(&shown, None, format!("cannot read: {e}"))),
+            Ok(meta) if meta.is_dir() => walk(path, 0, &mut found, &mut errors),
+            Ok(_) => {
+                let by_name = kind_of(path).or_else(|| {
+                    (path.file_name()? == "devcontainer.json").then_some(FileKind::Devcontainer)
+                });
+                match by_name {
+                    Some(kind) => found.push(Discovered {
+                        path: path.clone(),
+                        display: shown,
+                        kind,
+                    }),
+                    None => errors.push(FileError::new(
+                        &shown,
+                        None,
+                        "not a file harden reads (devcontainer.json)",
+                    )),
+                }
+            }
+        }
+    }
+    found.sort_by(|a, b| a.display.cmp(&b.display));
+    found.dedup_by(|a, b| a.path == b.path);
+    (found, errors)
+}
+
+fn walk(dir: &Path, depth: usize, found: &mut Vec<Discovered>, errors: &mut Vec<FileError>) {
+    if depth > MAX_DEPTH {
+        errors.push(FileError::new(
+            &display(dir),
+            None,
+            format!("directory nesting deeper than {MAX_DEPTH}: not searched further"),
+        ));
+        return;
+    }
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            errors.push(FileError::new(&display(dir), None, format!("cannot read: {e}")));
+            return;
+        }
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let path = entry.path();
+        let Ok(file_type) = entry.file_type() else { continue };
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if file_type.is_symlink() {
+            continue;
+        }
+        if file_type.is_dir() {
+            let hidden = name.starts_with('.') && !HIDDEN_DIRS_READ.contains(&name.as_ref());
+            if !hidden && !SKIPPED_DIRS.contains(&name.as_ref()) {
+                walk(&path, depth + 1, found, errors);
+            }
+        } else if let Some(kind) = kind_of(&path) {
+            found.push(Discovered {
+                display: display(&path),
+                path,
+                kind,
+            });
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The fix loop: propose, verify, decide, merge, repeat to a fix point.
+
+use std::collections::HashSet;
+
+use harden_core::{
+    apply_changes, apply_edits, Applicability, Change, Document, Finding, ParseError, SourceText,
+    LineEnding,
+};
+
+use crate::locate;
+
+/// A bound on passes; each pass applies at least one fix or stops.
+pub const MAX_PASSES: usize = 64;
+
+/// The caller's answer for one verified fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Apply,
+    Skip,
+    /// Skip this fix and every later one.
+    Stop,
+}
+
+/// A fix that failed verification, with the reason. Nothing of it was written.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    pub finding: Finding,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct FileOutcome {
+    pub original: String,
+    pub fixed: String,
+    /// Findings on the original text.
+    pub findings: Vec<Finding>,
+    /// Findings whose fix was applied, located in the text they applied to.
+    pub applied: Vec<Finding>,
+    /// Fixes dropped by verification: internal errors to report.
+    pub rejected: Vec<Rejected>,
+    /// Findings on the fixed text.
+    pub remaining: Vec<Finding>,
+    /// False when the pass bound was hit with fixes still pending.
+    pub converged: bool,
+}
+
+impl FileOutcome {
+    pub fn changed(&self) -> bool {
+        self.original != self.fixed
+    }
+}
+
+type Key = (&'static str, String);
+
+fn key(f: &Finding) -> Key {
+    (f.rule.code, f.target.clone())
+}
+
+pub(crate) fn run<D: Document>(
+    text: &str,
+    check: &dyn Fn(&D) -> Vec<Finding>,
+    decide: &mut dyn FnMut(&Finding, &str, &str) -> Decision,
+) -> Result<FileOutcome, ParseError> {
+    let mut doc = D::parse(text)?;
+    let mut findings = check(&doc);
+    locate(&mut findings, text);
+    let initial = findings.clone();
+    let mut current = text.to_string();
+    let mut settled: HashSet<Key> = HashSet::new();
+    let mut approved: HashSet<Key> = HashSet::new();
+    let mut applied = Vec::new();
+    let mut rejected = Vec::new();
+    let mut converged = false;
+    let mut stopped = false;
+
+    for _ in 0..MAX_PASSES {
+        let mut candidates: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| {
+                f.fix
+                    .as_ref()
+                    .is_some_and(|fix| fix.applicability > Applicability::DisplayOnly)
+            })
+            .filter(|f| !settled.contains(&key(f)))
+            .collect();
+        candidates.sort_by_key(|f| f.fix.as_ref().and_then(|x| x.span()).map(|s| s.start));
+        if candidates.is_empty() || stopped {
+            converged = true;
+            break;
+        }
+        let mut accepted: Vec<(&Finding, String, D)> = Vec::new();
+        for f in candidates {
+            let fix = f.fix.as_ref().expect("filtered");
+            if accepted
+                .iter()
+                .any(|(a, _, _)| a.fix.as_ref().expect("has fix").conflicts_with(fix))
+            {
+                continue;
+            }
+            let verified = apply_edits(&current, &fix.edits)
+                .map_err(|e| format!("the edits do not apply: {e}"))
+                .and_then(|alone| verify(&doc, &alone, &[f], check).map(|d| (alone, d)));
+            let (alone, alone_doc) = match verified {
+                Ok(v) => v,
+                Err(reason) => {
+                    settled.insert(key(f));
+                    rejected.push(Rejected {
+                        finding: f.clone(),
+                        reason,
+                    });
+                    continue;
+                }
+            };
+            let decision = if approved.contains(&key(f)) {
+                Decision::Apply
+            } else {
+                decide(f, &current, &alone)
+            };
+            match decision {
+                Decision::Apply => {
+                    approved.insert(key(f));
+                    accepted.push((f, alone, alone_doc));
+                }
+                Decision::Skip => {
+                    settled.insert(key(f));
+                }
+                Decision::Stop => {
+                    stopped = true;
+                    break;
+                }
+            }
+        }
+        if accepted.is_empty() {
+            continue;
+        }
+        let all_edits: Vec<_> = accepted
+            .iter()
+            .flat_map(|(f, _, _)| f.fix.as_ref().expect("has fix").edits.iter().cloned())
+            .collect();
+        let group: Vec<&Finding> = accepted.iter().map(|(f, _, _)| *f).collect();
+        let merged = apply_edits(&current, &all_edits)
+            .map_err(|e| e.to_string())
+            .and_then(|t| verify(&doc, &t, &group, check).map(|d| (t, d)));
+        let mut applied_now = Vec::new();
+        match merged {
+            Ok((t, d)) => {
+                current = t;
+                doc = d;
+                applied_now.extend(group.iter().map(|f| (*f).clone()));
+            }
+            Err(_) => {
+                // Together they fail; the first one alone passed. The rest
+                // come back next pass, rebased on the new text.
+                let (f, t, d) = accepted.swap_remove(0);
+                applied_now.push(f.clone());
+                current = t;
+                doc = d;
+            }
+        }
+        for f in &applied_now {
+            settled.insert(key(f));
+        }
+        applied.extend(applied_now);
+        findings = check(&doc);
+        locate(&mut findings, &current);
+    }
+    let mut remaining = check(&doc);
+    locate(&mut remaining, &current);
+    Ok(FileOutcome {
+        original: text.to_string(),
+        fixed: current,
+        findings: initial,
+        applied,
+        rejected,
+        remaining,
+        converged,
+    })
+}
+
+/// Check that `after` is `before` with exactly the fixes' changes and that
+/// their findings are gone.
+fn verify<D: Document>(
+    before: &D,
+    after: &str,
+    fixes: &[&Finding],
+    check: &dyn Fn(&D) -> Vec<Finding>,
+) -> Result<D, String> {
+    let after_doc = D::parse(after).map_err(|e| format!("the fixed text does not parse: {e}"))?;
+    let changes: Vec<Change> = fixes
+        .iter()
+        .flat_map(|f| f.fix.as_ref().map(|x| x.changes.clone()).unwrap_or_default())
+        .collect();
+    let expected = apply_changes(&before.value(), &changes).map_err(|e| e.to_string())?;
+    if expected != after_doc.value() {
+        return Err("the fixed file's value differs from the intended change".into());
+    }
+    let (s0, s1) = (SourceText::of(before.text()), SourceText::of(after));
+    if s0.has_bom != s1.has_bom || s0.final_newline != s1.final_newline {
+        return Err("the fix changed the BOM or the final newline".into());
+    }
+    let eol_ok = s0.line_ending == s1.line_ending
+        || (s0.line_ending == LineEnding::None && s1.line_ending == LineEnding::Lf);
+    if !eol_ok {
+        return Err("the fix changed the line endings".into());
+    }
+    let remaining = check(&after_doc);
+    for f in fixes {
+        if remaining.iter().any(|r| key(r) == key(f)) {
+            return Err(format!(
+                "{} is still reported after its fix",
+                f.rule.code
+            ));
+        }
+    }
+    Ok(after_doc)
+}

@@ -1,0 +1,226 @@
+//! The `harden` command line: glue between the engine and the terminal.
+
+mod output;
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use harden_core::{Applicability, Severity, Tier};
+use harden_engine::{discover, process_text, read_source, Decision, FileError, FileOutcome, Settings};
+use harden_profile::Profile;
+
+#[derive(Parser)]
+#[command(name = "harden", version, about = "Harden the places where AI coding agents run", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List findings.
+    Check(RunArgs),
+    /// Print the fixes as a unified diff that `git apply` accepts; writes nothing.
+    Diff(DiffArgs),
+    /// Print a rule's documentation.
+    Rule {
+        /// Rule code (DC003) or name (privileged-container).
+        code: String,
+    },
+    /// List the tiers and the rules each turns on, with what they may break.
+    Profiles {
+        /// Load this profile instead of the built-in one.
+        #[arg(long)]
+        profile: Option<PathBuf>,
+    },
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Files or directories (default: the current directory).
+    paths: Vec<PathBuf>,
+    /// Run the rules of tiers 1 to N (1 quick wins, 2 mounts and credentials,
+    /// 3 seccomp and segmentation, 4 userns, egress and binaries).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=4))]
+    tier: u8,
+    /// A custom profile (TOML) that overrides the built-in one.
+    #[arg(long)]
+    profile: Option<PathBuf>,
+    /// When to colour the output.
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    /// Which fixes the diff includes: only safe ones, or unsafe ones too.
+    #[arg(long, value_enum, default_value_t = FixLevel::Unsafe)]
+    fixes: FixLevel,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FixLevel {
+    Safe,
+    Unsafe,
+}
+
+const EXIT_CLEAN: u8 = 0;
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(args) => run(&args, None),
+        Command::Diff(args) => run(&args.run, Some(args.fixes)),
+        Command::Rule { code } => rule_doc(&code),
+        Command::Profiles { profile } => profiles(profile.as_ref()),
+    };
+    ExitCode::from(code)
+}
+
+fn load_profile(path: Option<&PathBuf>) -> Result<Profile, String> {
+    let Some(path) = path else {
+        return Ok(Profile::builtin());
+    };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let profile = Profile::load(&shown, &text).map_err(|e| e.to_string())?;
+    let unknown = harden_rules::unknown_codes(&profile);
+    if !unknown.is_empty() {
+        return Err(format!("{shown}: unknown rule codes in [tiers]: {}", unknown.join(", ")));
+    }
+    Ok(profile)
+}
+
+fn use_color(choice: Color) -> bool {
+    match choice {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+fn run(args: &RunArgs, diff: Option<FixLevel>) -> u8 {
+    let profile = match load_profile(args.profile.as_ref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("harden: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let tier = Tier::new(args.tier).expect("clap checks the range");
+    let settings = Settings::new(profile, tier);
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let (files, errors) = discover(&paths);
+    let mut errored = !errors.is_empty();
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    let color = use_color(args.color);
+    let min = match diff {
+        Some(FixLevel::Safe) => Applicability::Safe,
+        _ => Applicability::Unsafe,
+    };
+    let mut stdout = std::io::stdout().lock();
+    let mut outcomes: Vec<(String, FileOutcome)> = Vec::new();
+    for file in &files {
+        let result = read_source(&file.path, &file.display).and_then(|text| {
+            let mut decide = |f: &harden_core::Finding, _: &str, _: &str| match (&diff, &f.fix) {
+                (Some(_), Some(fix)) if fix.applicability >= min => Decision::Apply,
+                _ => Decision::Skip,
+            };
+            process_text(&file.display, file.kind, &text, &settings, &mut decide)
+        });
+        match result {
+            Ok(outcome) => outcomes.push((file.display.clone(), outcome)),
+            Err(e) => {
+                errored = true;
+                eprintln!("{e}");
+            }
+        }
+    }
+    let mut reportable = false;
+    for (path, outcome) in &outcomes {
+        for r in &outcome.rejected {
+            errored = true;
+            eprintln!(
+                "{}",
+                FileError::new(
+                    path,
+                    Some(r.finding.start_pos),
+                    format!("internal error: the {} fix was dropped: {}", r.finding.rule.code, r.reason)
+                )
+            );
+        }
+        let written = match diff {
+            None => output::write_findings(&mut stdout, path, &outcome.findings),
+            Some(_) => output::write_diff(&mut stdout, path, outcome, color),
+        };
+        if written.is_err() {
+            return EXIT_ERROR;
+        }
+        let findings = if diff.is_some() { &outcome.remaining } else { &outcome.findings };
+        reportable |= outcome.changed() || findings.iter().any(|f| f.rule.severity >= Severity::Warning);
+    }
+    let _ = stdout.flush();
+    if diff.is_some() {
+        output::write_diff_summary(&mut std::io::stderr().lock(), &outcomes);
+    } else {
+        output::write_check_summary(&mut std::io::stderr().lock(), &outcomes, files.len());
+    }
+    if errored {
+        EXIT_ERROR
+    } else if reportable {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn rule_doc(code: &str) -> u8 {
+    match harden_rules::rule_by_code(code) {
+        Some(rule) => {
+            println!("{}", rule.meta.doc.trim_end());
+            EXIT_CLEAN
+        }
+        None => {
+            eprintln!("harden: no rule `{code}`; `harden profiles` lists them");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn profiles(path: Option<&PathBuf>) -> u8 {
+    let profile = match load_profile(path) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("harden: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match output::write_profile(&mut out, &profile) {
+        Ok(()) => EXIT_CLEAN,
+        Err(_) => EXIT_ERROR,
+    }
+}
