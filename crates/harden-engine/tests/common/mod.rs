@@ -1,0 +1,93 @@
+//! Shared helpers for the engine's fixture and corpus tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use harden_core::{unified_diff, Applicability, FileKind, Finding, Tier};
+use harden_engine::{process_text, Decision, FileOutcome, Settings};
+use harden_profile::Profile;
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn shared_dir() -> PathBuf {
+    repo_root().join("../shared")
+}
+
+/// Settings that run every rule up to tier 4, or only `code` when given.
+pub fn settings_for(code: Option<&str>) -> Settings {
+    let mut profile = Profile::builtin();
+    if let Some(code) = code {
+        let tier = profile.tier_of(code).unwrap_or_else(|| panic!("{code} is in no tier"));
+        for (t, codes) in profile.tiers.iter_mut() {
+            codes.retain(|c| c == code && *t == tier.to_string());
+        }
+    }
+    Settings::new(profile, Tier::MAX)
+}
+
+/// Run with every safe and unsafe fix applied.
+pub fn fix_all(kind: FileKind, text: &str, settings: &Settings) -> FileOutcome {
+    let mut apply = |f: &Finding, _: &str, _: &str| match &f.fix {
+        Some(fix) if fix.applicability >= Applicability::Unsafe => Decision::Apply,
+        _ => Decision::Skip,
+    };
+    process_text("fixture", kind, text, settings, &mut apply).expect("fixture parses")
+}
+
+fn visible(s: &str) -> String {
+    s.replace('\r', "␍").replace('\u{feff}', "<BOM>").replace('\t', "→")
+}
+
+/// Findings, diff and what remains, as a snapshot; asserts that a second
+/// run over the output proposes nothing.
+pub fn render_case(kind: FileKind, name: &str, text: &str, settings: &Settings) -> String {
+    let outcome = fix_all(kind, text, settings);
+    let mut out = String::from("--- findings\n");
+    for f in &outcome.findings {
+        out.push_str(&format!(
+            "{} {} {} [tier {}, {}] {}\n",
+            f.start_pos, f.rule.code, f.rule.name, f.tier, f.rule.severity, f.message
+        ));
+        if let Some(fix) = &f.fix {
+            out.push_str(&format!("    fix ({}): {}\n", fix.applicability, fix.title));
+        }
+        if let Some(note) = &f.note {
+            out.push_str(&format!("    note: {note}\n"));
+        }
+    }
+    out.push_str("--- diff\n");
+    let diff = unified_diff(name, Some(&outcome.original), &outcome.fixed, 2);
+    out.push_str(&visible(diff.lines().skip(3).collect::<Vec<_>>().join("\n").as_str()));
+    out.push_str("\n--- rejected\n");
+    for r in &outcome.rejected {
+        out.push_str(&format!("{} {}: {}\n", r.finding.rule.code, r.finding.target, r.reason));
+    }
+    assert!(outcome.converged, "{name}: did not converge");
+    let second = fix_all(kind, &outcome.fixed, settings);
+    assert_eq!(second.fixed, outcome.fixed, "{name}: a second run changed the output");
+    assert!(
+        second.findings.iter().all(|f| f.fix.as_ref().is_none_or(|x| x.applicability < Applicability::Unsafe)),
+        "{name}: a second run still proposes fixes"
+    );
+    out
+}
+
+/// Fixture files in `tests/fixtures/<dir>`, sorted.
+pub fn fixtures(dir: &str) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo_root().join("tests/fixtures").join(dir))
+        .expect("fixture dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
+}
+
+/// The rule code a fixture is for (`DC001_x.json`), or `None` for `all_*`.
+pub fn fixture_rule(path: &Path) -> Option<String> {
+    let stem = path.file_name()?.to_str()?;
+    let code = stem.split('_').next()?;
+    (code != "all").then(|| code.to_string())
+}
