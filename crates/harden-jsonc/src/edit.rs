@@ -184,11 +184,11 @@ impl<'d> Edits<'d> {
 
     /// The whitespace before `pos` on its line, when only whitespace precedes it.
     fn line_indent(&self, pos: usize) -> Option<String> {
-        let prefix = self.line_prefix(pos);
+        let prefix = &self.text[line_start(self.text, pos)..pos];
         prefix
             .chars()
             .all(|c| c == ' ' || c == '\t')
-            .then_some(prefix)
+            .then(|| prefix.to_string())
     }
 
     fn line_prefix(&self, pos: usize) -> String {

@@ -105,3 +105,10 @@ fn remove_members_keeps_neighbours_and_crlf() {
     assert_eq!(remove_member(text, "b"), "{\r\n  \"a\": 1,\r\n  \"privileged\": true\r\n}");
     assert_eq!(remove_member(r#"{ "a": 1, "b": 2 }"#, "a"), r#"{ "b": 2 }"#);
 }
+
+#[test]
+fn remove_a_run_that_shares_its_line_with_an_earlier_element() {
+    let text = "{\n  \"a\": [\n    \"x\",\n\n    \"y\", \"z\", \"w\"\n  ]\n}";
+    assert_eq!(remove(text, "a", 2..4), "{\n  \"a\": [\n    \"x\",\n\n    \"y\"\n  ]\n}");
+    assert_eq!(remove(text, "a", 1..2), "{\n  \"a\": [\n    \"x\",\n\n    \"z\", \"w\"\n  ]\n}");
+}

@@ -1,0 +1,119 @@
+//! Every devcontainer.json of the shared corpus at every tier, all fixes on:
+//! the output re-parses, equals the input value plus exactly the applied
+//! changes, keeps its comments (a trailing comment may leave only with the
+//! line it trails), and a second run proposes nothing. A file the tool cannot
+//! handle must end as a reported error.
+
+mod common;
+
+use harden_core::{apply_changes, Document, FileKind, Tier};
+use harden_engine::Settings;
+use harden_jsonc::JsoncDoc;
+use harden_profile::Profile;
+
+fn comments(text: &str) -> Vec<(usize, String)> {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let offset = text.len() - body.len();
+    let collect = jsonc_parser::CollectOptions {
+        comments: jsonc_parser::CommentCollectionStrategy::Separate,
+        tokens: false,
+    };
+    let parsed = jsonc_parser::parse_to_ast(body, &collect, &Default::default()).expect("parses");
+    let mut out: Vec<(usize, String)> = parsed
+        .comments
+        .into_iter()
+        .flat_map(|map| map.into_iter().flat_map(|(_, list)| list.iter().cloned().collect::<Vec<_>>()))
+        .map(|c| {
+            use jsonc_parser::common::Ranged;
+            let r = c.range();
+            (r.start + offset, text[r.start + offset..r.end + offset].to_string())
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Why the output lost a comment it should keep, if it did.
+fn lost_comment(original: &str, fixed: &str) -> Option<String> {
+    for (start, comment) in comments(original) {
+        if fixed.matches(comment.as_str()).count() >= original.matches(comment.as_str()).count() {
+            continue;
+        }
+        let line_start = original[..start].rfind('\n').map_or(0, |i| i + 1);
+        let code = original[line_start..start].trim().trim_end_matches(',').trim();
+        let removed_with_its_line = !code.is_empty() && !fixed.contains(code);
+        if !removed_with_its_line {
+            return Some(format!("comment `{comment}` was lost"));
+        }
+    }
+    None
+}
+
+fn check_file(text: &str, settings: &Settings) -> Result<bool, String> {
+    let outcome = match harden_engine::process_text("corpus", FileKind::Devcontainer, text, settings, &mut |f, _, _| {
+        if f.fix.as_ref().is_some_and(|x| x.applicability >= harden_core::Applicability::Unsafe) {
+            harden_engine::Decision::Apply
+        } else {
+            harden_engine::Decision::Skip
+        }
+    }) {
+        Ok(o) => o,
+        Err(e) => return Err(format!("refused: {e}")),
+    };
+    if !outcome.rejected.is_empty() {
+        return Err(format!("fix rejected by verification: {}", outcome.rejected[0].reason));
+    }
+    let before = JsoncDoc::parse(text).map_err(|e| e.to_string())?;
+    let after = JsoncDoc::parse(&outcome.fixed).map_err(|e| format!("output does not parse: {e}"))?;
+    let changes: Vec<_> = outcome.applied.iter().flat_map(|f| f.fix.as_ref().unwrap().changes.clone()).collect();
+    let expected = apply_changes(&before.value(), &changes).map_err(|e| e.to_string())?;
+    if expected != after.value() {
+        return Err("output value differs from input plus the applied changes".into());
+    }
+    if let Some(lost) = lost_comment(text, &outcome.fixed) {
+        return Err(lost);
+    }
+    let second = common::fix_all(FileKind::Devcontainer, &outcome.fixed, settings);
+    if second.changed() || !second.applied.is_empty() {
+        return Err("a second run changed the output".into());
+    }
+    Ok(outcome.changed())
+}
+
+#[test]
+fn every_corpus_devcontainer_at_every_tier() {
+    let corpus = common::shared_dir().join("corpus");
+    let manifest = std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("shared corpus present");
+    let files: Vec<&str> = manifest
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            (cols.get(4) == Some(&"devcontainer-json")).then(|| cols[0])
+        })
+        .collect();
+    assert!(files.len() > 300, "expected the corpus' devcontainer files, found {}", files.len());
+    let (mut changed, mut unchanged, mut refused, mut failed) = (0, 0, 0, Vec::new());
+    for tier in Tier::ALL {
+        let settings = Settings::new(Profile::builtin(), tier);
+        for file in &files {
+            let Ok(text) = std::fs::read_to_string(corpus.join(file)) else {
+                refused += 1;
+                continue;
+            };
+            match check_file(&text, &settings) {
+                Ok(true) => changed += 1,
+                Ok(false) => unchanged += 1,
+                Err(e) if e.starts_with("refused") => refused += 1,
+                Err(e) => failed.push(format!("tier {tier} {file}: {e}")),
+            }
+        }
+    }
+    println!(
+        "devcontainer corpus: {} files x 4 tiers: {changed} changed, {unchanged} unchanged, {refused} refused with an error, {} failed",
+        files.len(),
+        failed.len()
+    );
+    assert!(failed.is_empty(), "failures:\n{}", failed.join("\n"));
+}
