@@ -42,6 +42,8 @@ mod tests {
     #[test]
     fn new_file_diff_starts_from_dev_null() {
         let d = unified_diff("seccomp.json", None, "{}\n", 3);
-        assert!(d.contains("new file mode 100644\n--- /dev/null\n+++ b/seccomp.json\n@@ -0,0 +1 @@\n+{}\n"));
+        assert!(d.contains(
+            "new file mode 100644\n--- /dev/null\n+++ b/seccomp.json\n@@ -0,0 +1 @@\n+{}\n"
+        ));
     }
 }

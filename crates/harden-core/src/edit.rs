@@ -177,11 +177,9 @@ impl fmt::Display for EditError {
                 "edit {}..{} lies outside the text ({len} bytes)",
                 edit.start, edit.end
             ),
-            EditError::NotCharBoundary { edit } => write!(
-                f,
-                "edit {}..{} splits a character",
-                edit.start, edit.end
-            ),
+            EditError::NotCharBoundary { edit } => {
+                write!(f, "edit {}..{} splits a character", edit.start, edit.end)
+            }
             EditError::Overlap { first, second } => write!(
                 f,
                 "edits {}..{} and {}..{} overlap",

@@ -95,7 +95,9 @@ pub enum Change {
 impl Change {
     pub fn path(&self) -> &ValuePath {
         match self {
-            Change::Set { path, .. } | Change::Remove { path } | Change::Insert { path, .. } => path,
+            Change::Set { path, .. } | Change::Remove { path } | Change::Insert { path, .. } => {
+                path
+            }
         }
     }
 }
@@ -133,7 +135,9 @@ fn apply_one(root: &mut Value, change: &Change) -> Result<(), ChangeError> {
     let mut node = root;
     for seg in parents {
         node = match (seg, node) {
-            (PathSeg::Key(k), Value::Object(m)) => m.get_mut(k).ok_or_else(|| err("missing key"))?,
+            (PathSeg::Key(k), Value::Object(m)) => {
+                m.get_mut(k).ok_or_else(|| err("missing key"))?
+            }
             (PathSeg::Index(i), Value::Array(a)) => {
                 a.get_mut(*i).ok_or_else(|| err("index out of range"))?
             }

@@ -8,7 +8,15 @@ use crate::FileError;
 
 /// Directories never entered: dependencies, build output, VCS data.
 const SKIPPED_DIRS: &[&str] = &[
-    ".git", "node_modules", "target", "vendor", ".venv", "venv", "__pycache__", "dist", "build",
+    ".git",
+    "node_modules",
+    "target",
+    "vendor",
+    ".venv",
+    "venv",
+    "__pycache__",
+    "dist",
+    "build",
 ];
 
 /// Hidden directories that hold configs harden reads.
@@ -27,7 +35,10 @@ pub struct Discovered {
 /// The kind of file at `path`, judged by its name and place.
 pub fn kind_of(path: &Path) -> Option<FileKind> {
     let name = path.file_name()?.to_str()?;
-    let parent = path.parent().and_then(|p| p.file_name()).and_then(|n| n.to_str());
+    let parent = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .and_then(|n| n.to_str());
     let grandparent = path
         .parent()
         .and_then(Path::parent)
@@ -96,7 +107,11 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<Discovered>, errors: &mut Vec<
     let entries = match std::fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            errors.push(FileError::new(&display(dir), None, format!("cannot read: {e}")));
+            errors.push(FileError::new(
+                &display(dir),
+                None,
+                format!("cannot read: {e}"),
+            ));
             return;
         }
     };
@@ -104,7 +119,9 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<Discovered>, errors: &mut Vec<
     entries.sort_by_key(|e| e.file_name());
     for entry in entries {
         let path = entry.path();
-        let Ok(file_type) = entry.file_type() else { continue };
+        let Ok(file_type) = entry.file_type() else {
+            continue;
+        };
         let name = entry.file_name();
         let name = name.to_string_lossy();
         if file_type.is_symlink() {

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use harden_core::{
-    apply_changes, apply_edits, Applicability, Change, Document, Finding, ParseError, SourceText,
-    LineEnding,
+    apply_changes, apply_edits, Applicability, Change, Document, Finding, LineEnding, ParseError,
+    SourceText,
 };
 
 use crate::locate;
@@ -188,7 +188,12 @@ fn verify<D: Document>(
     let after_doc = D::parse(after).map_err(|e| format!("the fixed text does not parse: {e}"))?;
     let changes: Vec<Change> = fixes
         .iter()
-        .flat_map(|f| f.fix.as_ref().map(|x| x.changes.clone()).unwrap_or_default())
+        .flat_map(|f| {
+            f.fix
+                .as_ref()
+                .map(|x| x.changes.clone())
+                .unwrap_or_default()
+        })
         .collect();
     let expected = apply_changes(&before.value(), &changes).map_err(|e| e.to_string())?;
     if expected != after_doc.value() {
@@ -206,10 +211,7 @@ fn verify<D: Document>(
     let remaining = check(&after_doc);
     for f in fixes {
         if remaining.iter().any(|r| key(r) == key(f)) {
-            return Err(format!(
-                "{} is still reported after its fix",
-                f.rule.code
-            ));
+            return Err(format!("{} is still reported after its fix", f.rule.code));
         }
     }
     Ok(after_doc)

@@ -22,11 +22,17 @@ fn comments(text: &str) -> Vec<(usize, String)> {
     let mut out: Vec<(usize, String)> = parsed
         .comments
         .into_iter()
-        .flat_map(|map| map.into_iter().flat_map(|(_, list)| list.iter().cloned().collect::<Vec<_>>()))
+        .flat_map(|map| {
+            map.into_iter()
+                .flat_map(|(_, list)| list.iter().cloned().collect::<Vec<_>>())
+        })
         .map(|c| {
             use jsonc_parser::common::Ranged;
             let r = c.range();
-            (r.start + offset, text[r.start + offset..r.end + offset].to_string())
+            (
+                r.start + offset,
+                text[r.start + offset..r.end + offset].to_string(),
+            )
         })
         .collect();
     out.sort();
@@ -41,7 +47,10 @@ fn lost_comment(original: &str, fixed: &str) -> Option<String> {
             continue;
         }
         let line_start = original[..start].rfind('\n').map_or(0, |i| i + 1);
-        let code = original[line_start..start].trim().trim_end_matches(',').trim();
+        let code = original[line_start..start]
+            .trim()
+            .trim_end_matches(',')
+            .trim();
         let removed_with_its_line = !code.is_empty() && !fixed.contains(code);
         if !removed_with_its_line {
             return Some(format!("comment `{comment}` was lost"));
@@ -51,22 +60,39 @@ fn lost_comment(original: &str, fixed: &str) -> Option<String> {
 }
 
 fn check_file(text: &str, settings: &Settings) -> Result<bool, String> {
-    let outcome = match harden_engine::process_text("corpus", FileKind::Devcontainer, text, settings, &mut |f, _, _| {
-        if f.fix.as_ref().is_some_and(|x| x.applicability >= harden_core::Applicability::Unsafe) {
-            harden_engine::Decision::Apply
-        } else {
-            harden_engine::Decision::Skip
-        }
-    }) {
+    let outcome = match harden_engine::process_text(
+        "corpus",
+        FileKind::Devcontainer,
+        text,
+        settings,
+        &mut |f, _, _| {
+            if f.fix
+                .as_ref()
+                .is_some_and(|x| x.applicability >= harden_core::Applicability::Unsafe)
+            {
+                harden_engine::Decision::Apply
+            } else {
+                harden_engine::Decision::Skip
+            }
+        },
+    ) {
         Ok(o) => o,
         Err(e) => return Err(format!("refused: {e}")),
     };
     if !outcome.rejected.is_empty() {
-        return Err(format!("fix rejected by verification: {}", outcome.rejected[0].reason));
+        return Err(format!(
+            "fix rejected by verification: {}",
+            outcome.rejected[0].reason
+        ));
     }
     let before = JsoncDoc::parse(text).map_err(|e| e.to_string())?;
-    let after = JsoncDoc::parse(&outcome.fixed).map_err(|e| format!("output does not parse: {e}"))?;
-    let changes: Vec<_> = outcome.applied.iter().flat_map(|f| f.fix.as_ref().unwrap().changes.clone()).collect();
+    let after =
+        JsoncDoc::parse(&outcome.fixed).map_err(|e| format!("output does not parse: {e}"))?;
+    let changes: Vec<_> = outcome
+        .applied
+        .iter()
+        .flat_map(|f| f.fix.as_ref().unwrap().changes.clone())
+        .collect();
     let expected = apply_changes(&before.value(), &changes).map_err(|e| e.to_string())?;
     if expected != after.value() {
         return Err("output value differs from input plus the applied changes".into());
@@ -84,7 +110,8 @@ fn check_file(text: &str, settings: &Settings) -> Result<bool, String> {
 #[test]
 fn every_corpus_devcontainer_at_every_tier() {
     let corpus = common::shared_dir().join("corpus");
-    let manifest = std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("shared corpus present");
+    let manifest =
+        std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("shared corpus present");
     let files: Vec<&str> = manifest
         .lines()
         .skip(1)
@@ -93,7 +120,11 @@ fn every_corpus_devcontainer_at_every_tier() {
             (cols.get(4) == Some(&"devcontainer-json")).then(|| cols[0])
         })
         .collect();
-    assert!(files.len() > 300, "expected the corpus' devcontainer files, found {}", files.len());
+    assert!(
+        files.len() > 300,
+        "expected the corpus' devcontainer files, found {}",
+        files.len()
+    );
     let (mut changed, mut unchanged, mut refused, mut failed) = (0, 0, 0, Vec::new());
     for tier in Tier::ALL {
         let settings = Settings::new(Profile::builtin(), tier);

@@ -42,7 +42,11 @@ impl<'d> Edits<'d> {
 
     /// Append `key: value` at the end of an object.
     pub fn append_member(&self, object: &Node, key: &str, value: &Value) -> Vec<Edit> {
-        let item = format!("{}: {}", Value::String(key.to_string()), render_value(value));
+        let item = format!(
+            "{}: {}",
+            Value::String(key.to_string()),
+            render_value(value)
+        );
         self.append(object, &[item])
     }
 
@@ -152,7 +156,10 @@ impl<'d> Edits<'d> {
             let start = line_start(text, first.start);
             let line_break = end_of_line(text, tail).expect("checked above");
             let end = line_break + eol_len(text, line_break);
-            if removes_all && text[open..start].trim().is_empty() && text[end..close].trim().is_empty() {
+            if removes_all
+                && text[open..start].trim().is_empty()
+                && text[end..close].trim().is_empty()
+            {
                 return vec![Edit::delete(open..close)];
             }
             let mut edits = vec![Edit::delete(start..end)];
@@ -203,7 +210,11 @@ impl<'d> Edits<'d> {
     /// Indentation for a new child of `container`: the container line's
     /// indentation plus the file's indent unit.
     fn child_indent(&self, container: &Node) -> String {
-        format!("{}{}", self.line_prefix(container.range.start), self.indent_unit())
+        format!(
+            "{}{}",
+            self.line_prefix(container.range.start),
+            self.indent_unit()
+        )
     }
 
     /// The file's indent unit, read from the first indented member of the root.
@@ -218,7 +229,10 @@ impl<'d> Edits<'d> {
         }
         if let NodeKind::Object(_) | NodeKind::Array(_) = root.kind {
             for line in self.text.lines().skip(1) {
-                let ws: String = line.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+                let ws: String = line
+                    .chars()
+                    .take_while(|c| *c == ' ' || *c == '\t')
+                    .collect();
                 if !ws.is_empty() && line.len() > ws.len() {
                     return ws;
                 }
@@ -251,7 +265,11 @@ fn end_of_line(text: &str, mut pos: usize) -> Option<usize> {
             Some(b'\n') => return Some(pos),
             Some(b'/') if bytes.get(pos + 1) == Some(&b'/') => {
                 let nl = text[pos..].find('\n')? + pos;
-                return Some(if nl > 0 && bytes[nl - 1] == b'\r' { nl - 1 } else { nl });
+                return Some(if nl > 0 && bytes[nl - 1] == b'\r' {
+                    nl - 1
+                } else {
+                    nl
+                });
             }
             Some(b'/') if bytes.get(pos + 1) == Some(&b'*') => {
                 let end = text[pos + 2..].find("*/")? + pos + 4;

@@ -54,7 +54,8 @@ impl Document for JsoncDoc {
         let Some(ast) = parsed.value else {
             return Err(ParseError::new(1, 1, "the file holds no JSON value"));
         };
-        let root = tree::build(&ast, offset).map_err(|(at, msg)| ParseError::at_offset(text, at, msg))?;
+        let root =
+            tree::build(&ast, offset).map_err(|(at, msg)| ParseError::at_offset(text, at, msg))?;
         let trailing_commas = tree::uses_trailing_commas(text, &root);
         Ok(JsoncDoc {
             text: text.to_string(),
@@ -121,7 +122,10 @@ mod tests {
     #[test]
     fn duplicate_keys_are_refused_at_the_second_key() {
         let e = JsoncDoc::parse("{\n  \"a\": 1,\n  \"a\": 2\n}").unwrap_err();
-        assert_eq!(e.to_string(), "3:3: duplicate key `a` (JSON keeps only the last one; remove one before hardening)");
+        assert_eq!(
+            e.to_string(),
+            "3:3: duplicate key `a` (JSON keeps only the last one; remove one before hardening)"
+        );
     }
 
     #[test]
@@ -134,6 +138,9 @@ mod tests {
     #[test]
     fn value_ignores_comments_and_keeps_numbers() {
         let doc = JsoncDoc::parse("{/*x*/\"n\": 1.5e3, \"a\": [true, null, \"s\\n\"],}").unwrap();
-        assert_eq!(doc.value(), serde_json::json!({"n": 1.5e3, "a": [true, null, "s\n"]}));
+        assert_eq!(
+            doc.value(),
+            serde_json::json!({"n": 1.5e3, "a": [true, null, "s\n"]})
+        );
     }
 }

@@ -158,7 +158,9 @@ pub(crate) fn skip_trivia(text: &str, mut pos: usize) -> usize {
                 pos = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
             }
             Some(b'/') if bytes.get(pos + 1) == Some(&b'*') => {
-                pos = text[pos + 2..].find("*/").map_or(text.len(), |i| pos + 2 + i + 2);
+                pos = text[pos + 2..]
+                    .find("*/")
+                    .map_or(text.len(), |i| pos + 2 + i + 2);
             }
             _ => return pos,
         }

@@ -39,9 +39,18 @@ fn append_to_single_line_array_stays_single_line() {
         append_el(r#"{"a": ["x"]}"#, "a", &[json!("y"), json!("z")]),
         r#"{"a": ["x", "y", "z"]}"#
     );
-    assert_eq!(append_el(r#"{"a": ["x",]}"#, "a", &[json!("y")]), r#"{"a": ["x", "y",]}"#);
-    assert_eq!(append_el(r#"{"a": []}"#, "a", &[json!("y")]), r#"{"a": ["y"]}"#);
-    assert_eq!(append_el(r#"{"a": [ /* c */ ]}"#, "a", &[json!(1)]), r#"{"a": [1,  /* c */ ]}"#);
+    assert_eq!(
+        append_el(r#"{"a": ["x",]}"#, "a", &[json!("y")]),
+        r#"{"a": ["x", "y",]}"#
+    );
+    assert_eq!(
+        append_el(r#"{"a": []}"#, "a", &[json!("y")]),
+        r#"{"a": ["y"]}"#
+    );
+    assert_eq!(
+        append_el(r#"{"a": [ /* c */ ]}"#, "a", &[json!(1)]),
+        r#"{"a": [1,  /* c */ ]}"#
+    );
 }
 
 #[test]
@@ -68,7 +77,10 @@ fn append_member_to_objects_of_every_shape() {
         append_member(r#"{ "image": "x" }"#, "runArgs", json!(["--a"])),
         r#"{ "image": "x", "runArgs": ["--a"] }"#
     );
-    assert_eq!(append_member("{}", "init", json!(true)), "{\n  \"init\": true\n}");
+    assert_eq!(
+        append_member("{}", "init", json!(true)),
+        "{\n  \"init\": true\n}"
+    );
     assert_eq!(
         append_member("\u{feff}{\n    \"a\": 1,\n}", "b", json!(2)),
         "\u{feff}{\n    \"a\": 1,\n    \"b\": 2,\n}"
@@ -82,8 +94,14 @@ fn append_member_to_objects_of_every_shape() {
 
 #[test]
 fn remove_elements_inline_and_by_line() {
-    assert_eq!(remove(r#"{"a": ["x", "y", "z"]}"#, "a", 1..2), r#"{"a": ["x", "z"]}"#);
-    assert_eq!(remove(r#"{"a": ["x", "y", "z"]}"#, "a", 1..3), r#"{"a": ["x"]}"#);
+    assert_eq!(
+        remove(r#"{"a": ["x", "y", "z"]}"#, "a", 1..2),
+        r#"{"a": ["x", "z"]}"#
+    );
+    assert_eq!(
+        remove(r#"{"a": ["x", "y", "z"]}"#, "a", 1..3),
+        r#"{"a": ["x"]}"#
+    );
     assert_eq!(remove(r#"{"a": ["x"]}"#, "a", 0..1), r#"{"a": []}"#);
     assert_eq!(remove(r#"{"a": [ "x", ]}"#, "a", 0..1), r#"{"a": []}"#);
     let text = "{\n  \"a\": [\n    \"x\", // first\n    // about y\n    \"y\" // second\n  ]\n}";
@@ -95,20 +113,35 @@ fn remove_elements_inline_and_by_line() {
         remove(text, "a", 0..1),
         "{\n  \"a\": [\n    // about y\n    \"y\" // second\n  ]\n}"
     );
-    assert_eq!(remove("{\n  \"a\": [\n    \"x\"\n  ]\n}", "a", 0..1), "{\n  \"a\": []\n}");
+    assert_eq!(
+        remove("{\n  \"a\": [\n    \"x\"\n  ]\n}", "a", 0..1),
+        "{\n  \"a\": []\n}"
+    );
 }
 
 #[test]
 fn remove_members_keeps_neighbours_and_crlf() {
     let text = "{\r\n  \"a\": 1,\r\n  \"privileged\": true,\r\n  \"b\": 2\r\n}";
-    assert_eq!(remove_member(text, "privileged"), "{\r\n  \"a\": 1,\r\n  \"b\": 2\r\n}");
-    assert_eq!(remove_member(text, "b"), "{\r\n  \"a\": 1,\r\n  \"privileged\": true\r\n}");
+    assert_eq!(
+        remove_member(text, "privileged"),
+        "{\r\n  \"a\": 1,\r\n  \"b\": 2\r\n}"
+    );
+    assert_eq!(
+        remove_member(text, "b"),
+        "{\r\n  \"a\": 1,\r\n  \"privileged\": true\r\n}"
+    );
     assert_eq!(remove_member(r#"{ "a": 1, "b": 2 }"#, "a"), r#"{ "b": 2 }"#);
 }
 
 #[test]
 fn remove_a_run_that_shares_its_line_with_an_earlier_element() {
     let text = "{\n  \"a\": [\n    \"x\",\n\n    \"y\", \"z\", \"w\"\n  ]\n}";
-    assert_eq!(remove(text, "a", 2..4), "{\n  \"a\": [\n    \"x\",\n\n    \"y\"\n  ]\n}");
-    assert_eq!(remove(text, "a", 1..2), "{\n  \"a\": [\n    \"x\",\n\n    \"z\", \"w\"\n  ]\n}");
+    assert_eq!(
+        remove(text, "a", 2..4),
+        "{\n  \"a\": [\n    \"x\",\n\n    \"y\"\n  ]\n}"
+    );
+    assert_eq!(
+        remove(text, "a", 1..2),
+        "{\n  \"a\": [\n    \"x\",\n\n    \"z\", \"w\"\n  ]\n}"
+    );
 }

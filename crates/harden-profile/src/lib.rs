@@ -20,6 +20,7 @@ pub struct Profile {
     pub tiers: BTreeMap<String, Vec<String>>,
     pub resources: Resources,
     pub capabilities: Capabilities,
+    pub mounts: Mounts,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -36,6 +37,20 @@ pub struct Resources {
 pub struct Capabilities {
     pub add_allowlist: Vec<String>,
     pub dangerous: Vec<String>,
+}
+
+/// Host paths that must not reach a container through a bind mount.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mounts {
+    /// Docker daemon sockets: mounting one hands over the host.
+    pub docker_sockets: Vec<String>,
+    /// Credential files and directories; `~` is the user's home.
+    pub credential_paths: Vec<String>,
+    /// `read-only` or `remove`: what a fix does to a credential mount.
+    pub credential_fix: String,
+    /// Host directories too broad or sensitive to mount at all.
+    pub sensitive_paths: Vec<String>,
 }
 
 /// A profile problem located in the profile file.
@@ -68,10 +83,11 @@ impl Profile {
             pos: LineIndex::new(text).line_col(text, offset),
             message,
         };
-        let doc: toml_edit::Document<String> = text.parse().map_err(|e: toml_edit::TomlError| {
-            let offset = e.span().map(|s| s.start).unwrap_or(0);
-            located(offset, first_line(e.message()))
-        })?;
+        let doc: toml_edit::Document<String> =
+            text.parse().map_err(|e: toml_edit::TomlError| {
+                let offset = e.span().map(|s| s.start).unwrap_or(0);
+                located(offset, first_line(e.message()))
+            })?;
         let mut merged = builtin_table();
         merge_checked(&mut merged, doc.as_table(), &mut Vec::new(), &located)?;
         let profile = Profile::from_table(merged).map_err(|m| located(0, m))?;
@@ -79,7 +95,10 @@ impl Profile {
             let ok = tier.parse::<u8>().ok().and_then(Tier::new).is_some();
             if !ok {
                 let offset = span_of(doc.as_table(), &["tiers", tier]).unwrap_or(0);
-                return Err(located(offset, format!("unknown tier `{tier}`: tiers are 1 to 4")));
+                return Err(located(
+                    offset,
+                    format!("unknown tier `{tier}`: tiers are 1 to 4"),
+                ));
             }
         }
         Ok(profile)
@@ -169,8 +188,9 @@ fn merge_checked(
                 path.pop();
             }
             (existing, item) => {
-                let value = to_toml_value(item)
-                    .ok_or_else(|| located(offset, format!("`{dotted}` has an unsupported value")))?;
+                let value = to_toml_value(item).ok_or_else(|| {
+                    located(offset, format!("`{dotted}` has an unsupported value"))
+                })?;
                 if std::mem::discriminant(existing) != std::mem::discriminant(&value) {
                     return Err(located(
                         offset,
@@ -231,20 +251,31 @@ mod tests {
     fn custom_profile_overrides_one_parameter_and_keeps_the_rest() {
         let p = Profile::load("p.toml", "[resources]\nmemory = \"2g\"\n").unwrap();
         assert_eq!(p.resources.memory, "2g");
-        assert_eq!(p.resources.pids_limit, Profile::builtin().resources.pids_limit);
+        assert_eq!(
+            p.resources.pids_limit,
+            Profile::builtin().resources.pids_limit
+        );
     }
 
     #[test]
     fn unknown_key_is_located() {
-        let e = Profile::load("p.toml", "name = \"x\"\n[resources]\nmemroy = \"2g\"\n").unwrap_err();
+        let e =
+            Profile::load("p.toml", "name = \"x\"\n[resources]\nmemroy = \"2g\"\n").unwrap_err();
         assert_eq!(e.pos, LineCol { line: 3, col: 1 });
-        assert!(e.to_string().starts_with("p.toml:3:1: unknown key `resources.memroy`"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("p.toml:3:1: unknown key `resources.memroy`"),
+            "{e}"
+        );
     }
 
     #[test]
     fn wrong_type_is_located() {
         let e = Profile::load("p.toml", "\n[resources]\npids_limit = \"many\"\n").unwrap_err();
-        assert_eq!(e.to_string(), "p.toml:3:1: `resources.pids_limit` must be an integer, found a string");
+        assert_eq!(
+            e.to_string(),
+            "p.toml:3:1: `resources.pids_limit` must be an integer, found a string"
+        );
     }
 
     #[test]
@@ -256,9 +287,16 @@ mod tests {
     #[test]
     fn tiers_are_cumulative_and_validated() {
         let p = Profile::load("p.toml", "[tiers]\n1 = [\"A\"]\n2 = [\"B\"]\n").unwrap();
-        let codes: Vec<&str> = p.rules_up_to(Tier::new(2).unwrap()).iter().map(|r| r.0).collect();
+        let codes: Vec<&str> = p
+            .rules_up_to(Tier::new(2).unwrap())
+            .iter()
+            .map(|r| r.0)
+            .collect();
         assert_eq!(codes, ["A", "B"]);
         let e = Profile::load("p.toml", "[tiers]\n7 = [\"A\"]\n").unwrap_err();
-        assert_eq!(e.to_string(), "p.toml:2:1: unknown tier `7`: tiers are 1 to 4");
+        assert_eq!(
+            e.to_string(),
+            "p.toml:2:1: unknown tier `7`: tiers are 1 to 4"
+        );
     }
 }

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use harden_core::{Applicability, Severity, Tier};
-use harden_engine::{discover, process_text, read_source, Decision, FileError, FileOutcome, Settings};
+use harden_engine::{
+    discover, process_text, read_source, Decision, FileError, FileOutcome, Settings,
+};
 use harden_profile::Profile;
 
 #[derive(Parser)]
@@ -99,7 +101,10 @@ fn load_profile(path: Option<&PathBuf>) -> Result<Profile, String> {
     let profile = Profile::load(&shown, &text).map_err(|e| e.to_string())?;
     let unknown = harden_rules::unknown_codes(&profile);
     if !unknown.is_empty() {
-        return Err(format!("{shown}: unknown rule codes in [tiers]: {}", unknown.join(", ")));
+        return Err(format!(
+            "{shown}: unknown rule codes in [tiers]: {}",
+            unknown.join(", ")
+        ));
     }
     Ok(profile)
 }
@@ -168,7 +173,10 @@ fn run(args: &RunArgs, diff: Option<FixLevel>) -> u8 {
                 FileError::new(
                     path,
                     Some(r.finding.start_pos),
-                    format!("internal error: the {} fix was dropped: {}", r.finding.rule.code, r.reason)
+                    format!(
+                        "internal error: the {} fix was dropped: {}",
+                        r.finding.rule.code, r.reason
+                    )
                 )
             );
         }
@@ -179,8 +187,15 @@ fn run(args: &RunArgs, diff: Option<FixLevel>) -> u8 {
         if written.is_err() {
             return EXIT_ERROR;
         }
-        let findings = if diff.is_some() { &outcome.remaining } else { &outcome.findings };
-        reportable |= outcome.changed() || findings.iter().any(|f| f.rule.severity >= Severity::Warning);
+        let findings = if diff.is_some() {
+            &outcome.remaining
+        } else {
+            &outcome.findings
+        };
+        reportable |= outcome.changed()
+            || findings
+                .iter()
+                .any(|f| f.rule.severity >= Severity::Warning);
     }
     let _ = stdout.flush();
     if diff.is_some() {

@@ -27,17 +27,30 @@ pub fn write_findings(out: &mut impl Write, path: &str, findings: &[Finding]) ->
 
 /// The path of a file a fix creates, next to the file it fixes.
 pub fn new_file_path(path: &str, relative: &str) -> String {
-    match Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+    match Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
         Some(dir) => format!("{}/{relative}", dir.display()),
         None => relative.to_string(),
     }
 }
 
-pub fn write_diff(out: &mut impl Write, path: &str, outcome: &FileOutcome, color: bool) -> io::Result<()> {
+pub fn write_diff(
+    out: &mut impl Write,
+    path: &str,
+    outcome: &FileOutcome,
+    color: bool,
+) -> io::Result<()> {
     let mut text = unified_diff(path, Some(&outcome.original), &outcome.fixed, 3);
     for f in &outcome.applied {
         for new in f.fix.iter().flat_map(|x| &x.new_files) {
-            text.push_str(&unified_diff(&new_file_path(path, &new.relative_path), None, &new.content, 3));
+            text.push_str(&unified_diff(
+                &new_file_path(path, &new.relative_path),
+                None,
+                &new.content,
+                3,
+            ));
         }
     }
     if !color {
@@ -48,7 +61,11 @@ pub fn write_diff(out: &mut impl Write, path: &str, outcome: &FileOutcome, color
             Some(b) => (b, "\n"),
             None => (line, ""),
         };
-        let style = if body.starts_with("diff --git") || body.starts_with("+++") || body.starts_with("---") || body.starts_with("new file") {
+        let style = if body.starts_with("diff --git")
+            || body.starts_with("+++")
+            || body.starts_with("---")
+            || body.starts_with("new file")
+        {
             "\x1b[1m"
         } else if body.starts_with('+') {
             "\x1b[32m"
@@ -72,7 +89,11 @@ pub fn write_diff_summary(out: &mut impl Write, outcomes: &[(String, FileOutcome
     for (path, o) in outcomes {
         for f in &o.applied {
             let fix = f.fix.as_ref().expect("applied findings have fixes");
-            let _ = writeln!(out, "{path}:{}: {} ({}, tier {}): {}", f.start_pos, f.rule.code, fix.applicability, f.tier, fix.title);
+            let _ = writeln!(
+                out,
+                "{path}:{}: {} ({}, tier {}): {}",
+                f.start_pos, f.rule.code, fix.applicability, f.tier, fix.title
+            );
         }
         for f in o.remaining.iter() {
             let what = match (&f.fix, &f.note) {
@@ -80,10 +101,18 @@ pub fn write_diff_summary(out: &mut impl Write, outcomes: &[(String, FileOutcome
                 (None, Some(note)) => format!("no automatic fix: {note}"),
                 (None, None) => "no automatic fix".to_string(),
             };
-            let _ = writeln!(out, "{path}:{}: {} {}: {what}", f.start_pos, f.rule.code, f.message);
+            let _ = writeln!(
+                out,
+                "{path}:{}: {} {}: {what}",
+                f.start_pos, f.rule.code, f.message
+            );
         }
         if !o.converged {
-            let _ = writeln!(out, "{path}: fixes did not settle within {} passes", harden_engine::MAX_PASSES);
+            let _ = writeln!(
+                out,
+                "{path}: fixes did not settle within {} passes",
+                harden_engine::MAX_PASSES
+            );
         }
     }
 }
@@ -95,21 +124,32 @@ pub fn write_check_summary(out: &mut impl Write, outcomes: &[(String, FileOutcom
         .flat_map(|(_, o)| &o.findings)
         .filter(|f| f.fix.is_some())
         .count();
-    let _ = writeln!(out, "{findings} findings ({fixable} fixable) in {files} files");
+    let _ = writeln!(
+        out,
+        "{findings} findings ({fixable} fixable) in {files} files"
+    );
 }
 
 pub fn write_profile(out: &mut impl Write, profile: &Profile) -> io::Result<()> {
     writeln!(out, "profile {}: {}", profile.name, profile.description)?;
     for tier in Tier::ALL {
         writeln!(out, "\ntier {tier} ({})", tier.label())?;
-        let codes = profile.tiers.get(&tier.to_string()).cloned().unwrap_or_default();
+        let codes = profile
+            .tiers
+            .get(&tier.to_string())
+            .cloned()
+            .unwrap_or_default();
         if codes.is_empty() {
             writeln!(out, "  (no rules)")?;
         }
         for code in codes {
             match harden_rules::rule_by_code(&code) {
                 Some(rule) => {
-                    writeln!(out, "  {} {:<32} {}", rule.meta.code, rule.meta.name, rule.meta.summary)?;
+                    writeln!(
+                        out,
+                        "  {} {:<32} {}",
+                        rule.meta.code, rule.meta.name, rule.meta.summary
+                    )?;
                     writeln!(out, "        may break: {}", rule.meta.breakage)?;
                 }
                 None => writeln!(out, "  {code} (unknown rule)")?,

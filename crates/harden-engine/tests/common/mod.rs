@@ -19,7 +19,9 @@ pub fn shared_dir() -> PathBuf {
 pub fn settings_for(code: Option<&str>) -> Settings {
     let mut profile = Profile::builtin();
     if let Some(code) = code {
-        let tier = profile.tier_of(code).unwrap_or_else(|| panic!("{code} is in no tier"));
+        let tier = profile
+            .tier_of(code)
+            .unwrap_or_else(|| panic!("{code} is in no tier"));
         for (t, codes) in profile.tiers.iter_mut() {
             codes.retain(|c| c == code && *t == tier.to_string());
         }
@@ -37,7 +39,9 @@ pub fn fix_all(kind: FileKind, text: &str, settings: &Settings) -> FileOutcome {
 }
 
 fn visible(s: &str) -> String {
-    s.replace('\r', "␍").replace('\u{feff}', "<BOM>").replace('\t', "→")
+    s.replace('\r', "␍")
+        .replace('\u{feff}', "<BOM>")
+        .replace('\t', "→")
 }
 
 /// Findings, diff and what remains, as a snapshot; asserts that a second
@@ -59,16 +63,27 @@ pub fn render_case(kind: FileKind, name: &str, text: &str, settings: &Settings) 
     }
     out.push_str("--- diff\n");
     let diff = unified_diff(name, Some(&outcome.original), &outcome.fixed, 2);
-    out.push_str(&visible(diff.lines().skip(3).collect::<Vec<_>>().join("\n").as_str()));
+    out.push_str(&visible(
+        diff.lines().skip(3).collect::<Vec<_>>().join("\n").as_str(),
+    ));
     out.push_str("\n--- rejected\n");
     for r in &outcome.rejected {
-        out.push_str(&format!("{} {}: {}\n", r.finding.rule.code, r.finding.target, r.reason));
+        out.push_str(&format!(
+            "{} {}: {}\n",
+            r.finding.rule.code, r.finding.target, r.reason
+        ));
     }
     assert!(outcome.converged, "{name}: did not converge");
     let second = fix_all(kind, &outcome.fixed, settings);
-    assert_eq!(second.fixed, outcome.fixed, "{name}: a second run changed the output");
+    assert_eq!(
+        second.fixed, outcome.fixed,
+        "{name}: a second run changed the output"
+    );
     assert!(
-        second.findings.iter().all(|f| f.fix.as_ref().is_none_or(|x| x.applicability < Applicability::Unsafe)),
+        second.findings.iter().all(|f| f
+            .fix
+            .as_ref()
+            .is_none_or(|x| x.applicability < Applicability::Unsafe)),
         "{name}: a second run still proposes fixes"
     );
     out

@@ -1,6 +1,9 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 
-use super::{mode, normalize_cap, remove_from_top_level_array, run_arg_range, run_args, top_level_strings, Mode};
+use super::{
+    mode, normalize_cap, remove_from_top_level_array, run_arg_range, run_args, top_level_strings,
+    Mode,
+};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -23,26 +26,65 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let dangerous = |cap: &str| {
         let cap = normalize_cap(cap);
-        cx.profile.capabilities.dangerous.iter().any(|d| normalize_cap(d) == cap)
+        cx.profile
+            .capabilities
+            .dangerous
+            .iter()
+            .any(|d| normalize_cap(d) == cap)
     };
     let mut out = Vec::new();
     if let Some(array) = doc.root().get("capAdd").map(|m| &m.value) {
         for (i, node, cap) in top_level_strings(doc, "capAdd") {
             if dangerous(cap) {
                 let name = normalize_cap(cap);
-                let fix = remove_from_top_level_array(doc, array, "capAdd", i..i + 1, format!("Remove `{cap}` from capAdd"), Applicability::Unsafe);
-                out.push(Finding::new(&META, node.range.clone(), format!("capAdd:{name}"), format!("capAdd adds `{name}`")).with_fix(fix));
+                let fix = remove_from_top_level_array(
+                    doc,
+                    array,
+                    "capAdd",
+                    i..i + 1,
+                    format!("Remove `{cap}` from capAdd"),
+                    Applicability::Unsafe,
+                );
+                out.push(
+                    Finding::new(
+                        &META,
+                        node.range.clone(),
+                        format!("capAdd:{name}"),
+                        format!("capAdd adds `{name}`"),
+                    )
+                    .with_fix(fix),
+                );
             }
         }
     }
     if mode(doc) == Mode::Container {
         if let Some(array) = run_args::node(doc) {
-            for arg in run_args::parse(array).into_iter().filter(|a| a.is("--cap-add")) {
-                let Some(value) = arg.value.as_deref() else { continue };
+            for arg in run_args::parse(array)
+                .into_iter()
+                .filter(|a| a.is("--cap-add"))
+            {
+                let Some(value) = arg.value.as_deref() else {
+                    continue;
+                };
                 if value.split(',').any(dangerous) {
                     let name = normalize_cap(value);
-                    let fix = remove_from_top_level_array(doc, array, "runArgs", arg.elements.clone(), format!("Remove `--cap-add {value}` from runArgs"), Applicability::Unsafe);
-                    out.push(Finding::new(&META, run_arg_range(array, &arg), format!("runArgs:--cap-add={name}"), format!("runArgs adds capability `{name}`")).with_fix(fix));
+                    let fix = remove_from_top_level_array(
+                        doc,
+                        array,
+                        "runArgs",
+                        arg.elements.clone(),
+                        format!("Remove `--cap-add {value}` from runArgs"),
+                        Applicability::Unsafe,
+                    );
+                    out.push(
+                        Finding::new(
+                            &META,
+                            run_arg_range(array, &arg),
+                            format!("runArgs:--cap-add={name}"),
+                            format!("runArgs adds capability `{name}`"),
+                        )
+                        .with_fix(fix),
+                    );
                 }
             }
         }

@@ -19,7 +19,14 @@ pub static RULE: RuleDef = RuleDef {
     check: Check::Devcontainer(check),
 };
 
-const NAMESPACE_OPTIONS: &[&str] = &["--network", "--pid", "--ipc", "--uts", "--userns", "--cgroupns"];
+const NAMESPACE_OPTIONS: &[&str] = &[
+    "--network",
+    "--pid",
+    "--ipc",
+    "--uts",
+    "--userns",
+    "--cgroupns",
+];
 
 fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
@@ -31,13 +38,34 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     };
     let mut out = Vec::new();
     for arg in run_args::parse(array) {
-        let Some(option) = NAMESPACE_OPTIONS.iter().find(|o| arg.is(o)) else { continue };
-        if arg.value.as_deref().is_some_and(|v| v.trim().eq_ignore_ascii_case("host")) {
+        let Some(option) = NAMESPACE_OPTIONS.iter().find(|o| arg.is(o)) else {
+            continue;
+        };
+        if arg
+            .value
+            .as_deref()
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("host"))
+        {
             let shown = format!("{}=host", arg.name);
-            let fix = remove_from_top_level_array(doc, array, "runArgs", arg.elements.clone(), format!("Remove `{shown}` from runArgs"), Applicability::Unsafe);
+            let fix = remove_from_top_level_array(
+                doc,
+                array,
+                "runArgs",
+                arg.elements.clone(),
+                format!("Remove `{shown}` from runArgs"),
+                Applicability::Unsafe,
+            );
             out.push(
-                Finding::new(&META, run_arg_range(array, &arg), format!("runArgs:{option}=host"), format!("runArgs has `{shown}`: the container shares the host's {} namespace", &option[2..]))
-                    .with_fix(fix),
+                Finding::new(
+                    &META,
+                    run_arg_range(array, &arg),
+                    format!("runArgs:{option}=host"),
+                    format!(
+                        "runArgs has `{shown}`: the container shares the host's {} namespace",
+                        &option[2..]
+                    ),
+                )
+                .with_fix(fix),
             );
         }
     }

@@ -31,7 +31,10 @@ pub enum Mode {
     /// `image` or a Dockerfile build: `runArgs` apply.
     Container,
     /// `dockerComposeFile`: `runArgs` are ignored; the compose file decides.
-    Compose { files: Vec<String>, service: Option<String> },
+    Compose {
+        files: Vec<String>,
+        service: Option<String>,
+    },
     /// Neither: a fragment or template with no container of its own.
     Unknown,
 }
@@ -41,15 +44,21 @@ pub fn mode(doc: &JsoncDoc) -> Mode {
     if let Some(m) = root.get("dockerComposeFile") {
         let files = match &m.value.kind {
             harden_jsonc::NodeKind::String(s) => vec![s.clone()],
-            harden_jsonc::NodeKind::Array(items) => {
-                items.iter().filter_map(|n| n.as_str().map(str::to_string)).collect()
-            }
+            harden_jsonc::NodeKind::Array(items) => items
+                .iter()
+                .filter_map(|n| n.as_str().map(str::to_string))
+                .collect(),
             _ => Vec::new(),
         };
-        let service = root.get("service").and_then(|m| m.value.as_str()).map(str::to_string);
+        let service = root
+            .get("service")
+            .and_then(|m| m.value.as_str())
+            .map(str::to_string);
         return Mode::Compose { files, service };
     }
-    let build = root.get("build").is_some_and(|b| b.value.members().is_some());
+    let build = root
+        .get("build")
+        .is_some_and(|b| b.value.members().is_some());
     if root.get("image").is_some() || build || root.get("dockerFile").is_some() {
         Mode::Container
     } else {
@@ -117,15 +126,25 @@ pub fn remove_from_top_level_array(
     let changes = run
         .clone()
         .rev()
-        .map(|i| Change::Remove { path: path.child(i) })
+        .map(|i| Change::Remove {
+            path: path.child(i),
+        })
         .collect();
-    Fix::new(title, applicability, doc.edits().remove_children(array, run), changes)
+    Fix::new(
+        title,
+        applicability,
+        doc.edits().remove_children(array, run),
+        changes,
+    )
 }
 
 /// Upper-cased capability name without the `CAP_` prefix.
 pub fn normalize_cap(cap: &str) -> String {
     let upper = cap.trim().to_ascii_uppercase();
-    upper.strip_prefix("CAP_").map(str::to_string).unwrap_or(upper)
+    upper
+        .strip_prefix("CAP_")
+        .map(str::to_string)
+        .unwrap_or(upper)
 }
 
 /// A fix that removes the top-level member `key`.

@@ -1,4 +1,6 @@
-use harden_core::{Applicability, Change, Edit, FileKind, Finding, Fix, RuleMeta, Severity, Tier, ValuePath};
+use harden_core::{
+    Applicability, Change, Edit, FileKind, Finding, Fix, RuleMeta, Severity, Tier, ValuePath,
+};
 use serde_json::Value;
 
 use super::{append_to_top_level_array, mode, run_args, top_level_strings, Mode};
@@ -62,24 +64,51 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         let fix = Fix::new(
             format!("Replace `{opt}` with `{WANTED}`"),
             Applicability::Unsafe,
-            vec![Edit::replace(node.range.clone(), Value::String(WANTED.into()).to_string())],
+            vec![Edit::replace(
+                node.range.clone(),
+                Value::String(WANTED.into()).to_string(),
+            )],
             vec![Change::Set {
                 path: ValuePath::root().child("securityOpt").child(*i),
                 value: Value::String(WANTED.into()),
             }],
         );
-        return vec![Finding::new(&META, node.range.clone(), "securityOpt:no-new-privileges", format!("securityOpt turns no-new-privileges off (`{opt}`)")).with_fix(fix)];
+        return vec![Finding::new(
+            &META,
+            node.range.clone(),
+            "securityOpt:no-new-privileges",
+            format!("securityOpt turns no-new-privileges off (`{opt}`)"),
+        )
+        .with_fix(fix)];
     }
     if settings.contains(&false) {
         // The opt-out sits in runArgs; DC-level removal would be a guess.
         let root = doc.root();
-        return vec![Finding::new(&META, root.range.start..root.range.start + 1, "securityOpt:no-new-privileges", "runArgs turns no-new-privileges off")
-            .with_note("remove `--security-opt no-new-privileges:false` from runArgs")];
+        return vec![Finding::new(
+            &META,
+            root.range.start..root.range.start + 1,
+            "securityOpt:no-new-privileges",
+            "runArgs turns no-new-privileges off",
+        )
+        .with_note("remove `--security-opt no-new-privileges:false` from runArgs")];
     }
     let root = doc.root();
-    let range = root.get("securityOpt").map_or(root.range.start..root.range.start + 1, |m| m.range());
-    let finding = Finding::new(&META, range, "securityOpt:no-new-privileges", "no-new-privileges is not set");
-    match append_to_top_level_array(doc, "securityOpt", vec![Value::String(WANTED.into())], format!("Add `{WANTED}` to securityOpt"), Applicability::Unsafe) {
+    let range = root
+        .get("securityOpt")
+        .map_or(root.range.start..root.range.start + 1, |m| m.range());
+    let finding = Finding::new(
+        &META,
+        range,
+        "securityOpt:no-new-privileges",
+        "no-new-privileges is not set",
+    );
+    match append_to_top_level_array(
+        doc,
+        "securityOpt",
+        vec![Value::String(WANTED.into())],
+        format!("Add `{WANTED}` to securityOpt"),
+        Applicability::Unsafe,
+    ) {
         Some(fix) => vec![finding.with_fix(fix)],
         None => vec![finding.with_note("securityOpt is not an array")],
     }

@@ -1,6 +1,8 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 
-use super::{mode, remove_from_top_level_array, remove_top_level_member, run_arg_range, run_args, Mode};
+use super::{
+    mode, remove_from_top_level_array, remove_top_level_member, run_arg_range, run_args, Mode,
+};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -28,7 +30,12 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     if let Some(m) = root.get("privileged") {
         if m.value.as_bool() == Some(true) {
             let finding = Finding::new(&META, m.range(), "privileged", "`privileged` is true");
-            let fix = remove_top_level_member(doc, "privileged", "Remove `\"privileged\": true`", Applicability::Unsafe);
+            let fix = remove_top_level_member(
+                doc,
+                "privileged",
+                "Remove `\"privileged\": true`",
+                Applicability::Unsafe,
+            );
             out.push(match fix {
                 Some(fix) => finding.with_fix(fix),
                 None => finding,
@@ -38,10 +45,25 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     if mode(doc) == Mode::Container {
         if let Some(array) = run_args::node(doc) {
             for arg in run_args::parse(array) {
-                let on = arg.value.as_deref().is_none_or(|v| v.eq_ignore_ascii_case("true"));
+                let on = arg
+                    .value
+                    .as_deref()
+                    .is_none_or(|v| v.eq_ignore_ascii_case("true"));
                 if arg.name == "--privileged" && on {
-                    let finding = Finding::new(&META, run_arg_range(array, &arg), "runArgs:--privileged", "runArgs has `--privileged`");
-                    let fix = remove_from_top_level_array(doc, array, "runArgs", arg.elements.clone(), "Remove `--privileged` from runArgs", Applicability::Unsafe);
+                    let finding = Finding::new(
+                        &META,
+                        run_arg_range(array, &arg),
+                        "runArgs:--privileged",
+                        "runArgs has `--privileged`",
+                    );
+                    let fix = remove_from_top_level_array(
+                        doc,
+                        array,
+                        "runArgs",
+                        arg.elements.clone(),
+                        "Remove `--privileged` from runArgs",
+                        Applicability::Unsafe,
+                    );
                     out.push(finding.with_fix(fix));
                 }
             }
@@ -50,7 +72,10 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     if let Some(features) = root.get("features").and_then(|m| m.value.members()) {
         for feature in features {
             let id = feature.key.split(['@', ':']).next().unwrap_or("");
-            if let Some(name) = PRIVILEGED_FEATURES.iter().find(|f| id.ends_with(&format!("/{f}"))) {
+            if let Some(name) = PRIVILEGED_FEATURES
+                .iter()
+                .find(|f| id.ends_with(&format!("/{f}")))
+            {
                 out.push(
                     Finding::new(&META, feature.key_range.clone(), format!("features:{name}"), format!("the `{name}` feature runs the container privileged"))
                         .with_note("remove the feature, or build images with rootless Docker, Sysbox or a remote builder instead"),

@@ -25,7 +25,10 @@ fn disabling(opt: &str) -> Option<String> {
     let (kind, value) = opt.split_once(['=', ':'])?;
     let off = matches!(
         (kind, value),
-        ("seccomp", "unconfined") | ("apparmor", "unconfined") | ("label", "disable") | ("systempaths", "unconfined")
+        ("seccomp", "unconfined")
+            | ("apparmor", "unconfined")
+            | ("label", "disable")
+            | ("systempaths", "unconfined")
     );
     off.then(|| format!("{kind}={value}"))
 }
@@ -36,17 +39,52 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     if let Some(array) = doc.root().get("securityOpt").map(|m| &m.value) {
         for (i, node, opt) in top_level_strings(doc, "securityOpt") {
             if let Some(norm) = disabling(opt) {
-                let fix = remove_from_top_level_array(doc, array, "securityOpt", i..i + 1, format!("Remove `{opt}` from securityOpt"), Applicability::Unsafe);
-                out.push(Finding::new(&META, node.range.clone(), format!("securityOpt:{norm}"), format!("securityOpt has `{opt}`")).with_fix(fix));
+                let fix = remove_from_top_level_array(
+                    doc,
+                    array,
+                    "securityOpt",
+                    i..i + 1,
+                    format!("Remove `{opt}` from securityOpt"),
+                    Applicability::Unsafe,
+                );
+                out.push(
+                    Finding::new(
+                        &META,
+                        node.range.clone(),
+                        format!("securityOpt:{norm}"),
+                        format!("securityOpt has `{opt}`"),
+                    )
+                    .with_fix(fix),
+                );
             }
         }
     }
     if mode(doc) == Mode::Container {
         if let Some(array) = run_args::node(doc) {
-            for arg in run_args::parse(array).into_iter().filter(|a| a.is("--security-opt")) {
-                let Some(norm) = arg.value.as_deref().and_then(disabling) else { continue };
-                let fix = remove_from_top_level_array(doc, array, "runArgs", arg.elements.clone(), format!("Remove `--security-opt {norm}` from runArgs"), Applicability::Unsafe);
-                out.push(Finding::new(&META, run_arg_range(array, &arg), format!("runArgs:{norm}"), format!("runArgs has `--security-opt {norm}`")).with_fix(fix));
+            for arg in run_args::parse(array)
+                .into_iter()
+                .filter(|a| a.is("--security-opt"))
+            {
+                let Some(norm) = arg.value.as_deref().and_then(disabling) else {
+                    continue;
+                };
+                let fix = remove_from_top_level_array(
+                    doc,
+                    array,
+                    "runArgs",
+                    arg.elements.clone(),
+                    format!("Remove `--security-opt {norm}` from runArgs"),
+                    Applicability::Unsafe,
+                );
+                out.push(
+                    Finding::new(
+                        &META,
+                        run_arg_range(array, &arg),
+                        format!("runArgs:{norm}"),
+                        format!("runArgs has `--security-opt {norm}`"),
+                    )
+                    .with_fix(fix),
+                );
             }
         }
     }
@@ -57,8 +95,14 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
 mod tests {
     #[test]
     fn both_separators_are_recognised() {
-        assert_eq!(super::disabling("seccomp:unconfined").as_deref(), Some("seccomp=unconfined"));
-        assert_eq!(super::disabling("apparmor=unconfined").as_deref(), Some("apparmor=unconfined"));
+        assert_eq!(
+            super::disabling("seccomp:unconfined").as_deref(),
+            Some("seccomp=unconfined")
+        );
+        assert_eq!(
+            super::disabling("apparmor=unconfined").as_deref(),
+            Some("apparmor=unconfined")
+        );
         assert_eq!(super::disabling("seccomp=/x.json"), None);
         assert_eq!(super::disabling("no-new-privileges"), None);
     }
