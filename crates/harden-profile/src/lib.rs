@@ -91,7 +91,7 @@ impl Profile {
         let mut merged = builtin_table();
         merge_checked(&mut merged, doc.as_table(), &mut Vec::new(), &located)?;
         let profile = Profile::from_table(merged).map_err(|m| located(0, m))?;
-        for (tier, _) in &profile.tiers {
+        for tier in profile.tiers.keys() {
             let ok = tier.parse::<u8>().ok().and_then(Tier::new).is_some();
             if !ok {
                 let offset = span_of(doc.as_table(), &["tiers", tier]).unwrap_or(0);

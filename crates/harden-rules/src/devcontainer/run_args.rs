@@ -194,7 +194,7 @@ pub fn parse_size(s: &str) -> Option<i128> {
         _ => (s, 1),
     };
     let n: f64 = num.parse().ok()?;
-    (n >= 0.0).then(|| (n * mult as f64) as i128)
+    (n >= 0.0).then_some((n * mult as f64) as i128)
 }
 
 #[cfg(test)]
