@@ -176,38 +176,107 @@ impl<'d> Edits<'d> {
         key: &str,
         value: &Value,
     ) -> Result<Vec<Edit>, EditError> {
+        self.insert_entries(map, &[(key.to_string(), value.clone())])
+    }
+
+    /// Add several entries at the end of a mapping, in order, as one edit.
+    pub fn insert_entries(
+        &self,
+        map: NodeId,
+        new: &[(String, Value)],
+    ) -> Result<Vec<Edit>, EditError> {
         let entries = self.mapping_entries(map)?;
         let node = self.doc.node(map);
-        if entries.iter().any(|e| self.doc.key_str(*e) == Some(key)) {
-            return fail(format!("the mapping already has `{key}`"));
+        for (key, _) in new {
+            if entries.iter().any(|e| self.doc.key_str(*e) == Some(key)) {
+                return fail(format!("the mapping already has `{key}`"));
+            }
         }
         if node.flow {
-            let item = format!("{}: {}", render_key(key, true), render_flow(value));
+            let items: Vec<String> = new
+                .iter()
+                .map(|(k, v)| format!("{}: {}", render_key(k, true), render_flow(v)))
+                .collect();
+            let last = entries.last().map(|e| e.value);
             return Ok(vec![self.flow_append(
                 node.content_start,
-                entries.last().map(|e| e.value),
-                &item,
+                last,
+                &items.join(", "),
             )]);
         }
         let first = entries
             .first()
             .ok_or_else(|| EditError("empty block mapping".into()))?;
         let indent = self.col(self.doc.node(first.key).start);
-        let last = entries.last().expect("non-empty");
+        let end = self.doc.node(entries.last().expect("non-empty").value).end;
         let style = self.scalar_style_hint(entries.iter().map(|e| e.value));
-        let body = block_entry(
-            key,
-            value,
-            indent,
-            self.doc.layout(),
-            self.eol_at(self.doc.node(last.value).end),
-            style,
-        );
-        Ok(vec![self.insert_lines_after(
-            self.doc.node(last.value).end,
-            indent,
-            &body,
-        )])
+        let eol = self.eol_at(if self.at_line_start(end) {
+            end - 1
+        } else {
+            end
+        });
+        let lines: Vec<String> = new
+            .iter()
+            .map(|(k, v)| block_entry(k, v, indent, self.doc.layout(), eol, style))
+            .collect();
+        let body = lines.join(&format!("{eol}{}", " ".repeat(indent)));
+        Ok(vec![self.insert_lines_after(end, indent, &body)])
+    }
+
+    /// Give an empty mapping value (`key:` or `key: ~`) the entries of
+    /// `value` (an object), as a block under the key. A comment after the
+    /// key stays on the key's line.
+    pub fn fill_null(&self, node: NodeId, value: &Value) -> Result<Vec<Edit>, EditError> {
+        let n = self.doc.node(node);
+        let is_null = matches!(&n.kind, NodeKind::Scalar { value, style: ScalarStyle::Plain }
+            if matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+            && n.tag.is_none()
+            && n.anchor.is_none();
+        let m = match value {
+            Value::Object(m) if !m.is_empty() => m,
+            _ => return fail("fill_null takes a non-empty object"),
+        };
+        if !is_null || self.in_flow(node) {
+            return fail("not an empty block mapping value");
+        }
+        let Some(parent) = n.parent else {
+            return fail("the document root is empty");
+        };
+        let entry = self
+            .doc
+            .entries(parent)
+            .iter()
+            .find(|e| e.value == node)
+            .copied()
+            .ok_or_else(|| EditError("not a mapping value".into()))?;
+        let colon = self.skip_blanks(self.doc.node(entry.key).end);
+        if self.text.as_bytes().get(colon) != Some(&b':') {
+            return fail("no `:` after the key");
+        }
+        let indent = self.col(self.doc.node(entry.key).start) + self.doc.layout().step;
+        let eol = self.eol_at(colon);
+        let line_end = self.line_end(colon);
+        let rest = &self.text[colon + 1..line_end];
+        let comment = match rest.find(" #").or_else(|| rest.find("\t#")) {
+            Some(i) => format!(" {}", rest[i..].trim()),
+            None if rest.trim_start().starts_with('#') => format!(" {}", rest.trim()),
+            None => String::new(),
+        };
+        let pad = " ".repeat(indent);
+        let mut body = comment;
+        for (k, v) in m {
+            body.push_str(eol);
+            body.push_str(&pad);
+            body.push_str(&block_entry(
+                k,
+                v,
+                indent,
+                self.doc.layout(),
+                eol,
+                ScalarStyle::Plain,
+            ));
+        }
+        Ok(vec![Edit::replace(colon + 1..line_end, body)])
     }
 
     /// Append values to a sequence, block or flow.

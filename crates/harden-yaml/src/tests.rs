@@ -488,3 +488,40 @@ fn layout_detection() {
         }
     );
 }
+
+// ---- insert_entries / fill_null -------------------------------------------
+
+#[test]
+fn insert_several_entries_as_one_edit() {
+    let d = doc("s:\n  image: a\nt: {image: b}\n");
+    let e = d.edits();
+    let new = [
+        ("mem_limit".to_string(), json!("8g")),
+        ("pids_limit".to_string(), json!(1024)),
+    ];
+    let mut edits = e.insert_entries(d.path(&["s"]).unwrap(), &new).unwrap();
+    edits.extend(e.insert_entries(d.path(&["t"]).unwrap(), &new).unwrap());
+    assert_eq!(edits.len(), 2);
+    assert_eq!(
+        apply(&d, &edits),
+        "s:\n  image: a\n  mem_limit: 8g\n  pids_limit: 1024\nt: {image: b, mem_limit: 8g, pids_limit: 1024}\n"
+    );
+}
+
+#[test]
+fn fill_null_value_keeps_the_comment() {
+    let d = doc("s:\n  deploy:   # todo\n  image: a\nt:\n  deploy: ~\n");
+    let dep = d.get(d.path(&["s"]).unwrap(), "deploy").unwrap().value;
+    let v = json!({"resources": {"limits": {"memory": "8g"}}});
+    let out = apply(&d, &d.edits().fill_null(dep, &v).unwrap());
+    assert_eq!(
+        out,
+        "s:\n  deploy: # todo\n    resources:\n      limits:\n        memory: 8g\n  image: a\nt:\n  deploy: ~\n"
+    );
+    let dep = d.get(d.path(&["t"]).unwrap(), "deploy").unwrap().value;
+    let out = apply(&d, &d.edits().fill_null(dep, &v).unwrap());
+    assert!(
+        out.ends_with("t:\n  deploy:\n    resources:\n      limits:\n        memory: 8g\n"),
+        "{out}"
+    );
+}
