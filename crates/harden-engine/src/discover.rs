@@ -30,6 +30,9 @@ pub struct Discovered {
     /// The path as shown to users and in diff headers.
     pub display: String,
     pub kind: FileKind,
+    /// The directory the file was found under (for a named file, its
+    /// directory); nothing is written outside it.
+    pub root: PathBuf,
 }
 
 /// The kind of file at `path`, judged by its name and place.
@@ -70,7 +73,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
         let shown = display(path);
         match std::fs::symlink_metadata(path) {
             Err(e) => errors.push(FileError::new(&shown, None, format!("cannot read: {e}"))),
-            Ok(meta) if meta.is_dir() => walk(path, 0, &mut found, &mut errors),
+            Ok(meta) if meta.is_dir() => walk(path, path, 0, &mut found, &mut errors),
             Ok(_) => {
                 let by_name = kind_of(path).or_else(|| {
                     (path.file_name()? == "devcontainer.json").then_some(FileKind::Devcontainer)
@@ -80,6 +83,10 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
                         path: path.clone(),
                         display: shown,
                         kind,
+                        root: match path.parent() {
+                            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                            _ => PathBuf::from("."),
+                        },
                     }),
                     None => errors.push(FileError::new(
                         &shown,
@@ -95,7 +102,13 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
     (found, errors)
 }
 
-fn walk(dir: &Path, depth: usize, found: &mut Vec<Discovered>, errors: &mut Vec<FileError>) {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    depth: usize,
+    found: &mut Vec<Discovered>,
+    errors: &mut Vec<FileError>,
+) {
     if depth > MAX_DEPTH {
         errors.push(FileError::new(
             &display(dir),
@@ -130,13 +143,14 @@ fn walk(dir: &Path, depth: usize, found: &mut Vec<Discovered>, errors: &mut Vec<
         if file_type.is_dir() {
             let hidden = name.starts_with('.') && !HIDDEN_DIRS_READ.contains(&name.as_ref());
             if !hidden && !SKIPPED_DIRS.contains(&name.as_ref()) {
-                walk(&path, depth + 1, found, errors);
+                walk(root, &path, depth + 1, found, errors);
             }
         } else if let Some(kind) = kind_of(&path) {
             found.push(Discovered {
                 display: display(&path),
                 path,
                 kind,
+                root: root.to_path_buf(),
             });
         }
     }

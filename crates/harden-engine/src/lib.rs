@@ -9,10 +9,12 @@
 mod discover;
 mod fixloop;
 mod read;
+mod write;
 
 pub use discover::{discover, kind_of, Discovered};
 pub use fixloop::{Decision, FileOutcome, Rejected, MAX_PASSES};
 pub use read::{read_source, FileError, MAX_FILE_BYTES};
+pub use write::{resolve_target, write_fixed, write_new};
 
 use harden_core::{FileKind, Finding, LineIndex, Tier};
 use harden_jsonc::JsoncDoc;
