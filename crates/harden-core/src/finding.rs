@@ -124,6 +124,51 @@ pub struct Finding {
     pub fix: Option<Fix>,
     /// Why there is no fix, or where it belongs instead.
     pub note: Option<String>,
+    /// A value the user can supply to complete the fix (see [`FixInputs`]).
+    pub input: Option<InputRequest>,
+}
+
+/// A value a fix needs that harden cannot compute offline, such as the
+/// sha256 of a download. The caller asks the user and passes the answer
+/// back to the rules in [`FixInputs`].
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct InputRequest {
+    /// What is asked, e.g. `sha256`.
+    pub kind: String,
+    /// What it is about, e.g. the URL of the download as the file writes it.
+    pub subject: String,
+}
+
+/// Values supplied by the user for [`InputRequest`]s.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FixInputs {
+    values: std::collections::BTreeMap<InputRequest, String>,
+}
+
+impl FixInputs {
+    pub fn insert(
+        &mut self,
+        kind: impl Into<String>,
+        subject: impl Into<String>,
+        value: impl Into<String>,
+    ) {
+        let key = InputRequest {
+            kind: kind.into(),
+            subject: subject.into(),
+        };
+        self.values.insert(key, value.into());
+    }
+
+    pub fn get(&self, kind: &str, subject: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .find(|(k, _)| k.kind == kind && k.subject == subject)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
 }
 
 impl Finding {
@@ -145,6 +190,7 @@ impl Finding {
             target: target.into(),
             fix: None,
             note: None,
+            input: None,
         }
     }
 
@@ -155,6 +201,15 @@ impl Finding {
 
     pub fn with_note(mut self, note: impl Into<String>) -> Self {
         self.note = Some(note.into());
+        self
+    }
+
+    /// Ask the user for a `kind` value about `subject` (see [`InputRequest`]).
+    pub fn with_input(mut self, kind: impl Into<String>, subject: impl Into<String>) -> Self {
+        self.input = Some(InputRequest {
+            kind: kind.into(),
+            subject: subject.into(),
+        });
         self
     }
 

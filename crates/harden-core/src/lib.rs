@@ -13,6 +13,6 @@ pub mod value;
 pub use diff::unified_diff;
 pub use document::Document;
 pub use edit::{apply_edits, Applicability, Edit, EditError, Fix, NewFile};
-pub use finding::{FileKind, Finding, RuleMeta, Severity, Tier};
+pub use finding::{FileKind, Finding, FixInputs, InputRequest, RuleMeta, Severity, Tier};
 pub use text::{LineCol, LineEnding, LineIndex, ParseError, SourceText};
 pub use value::{apply_changes, Change, ChangeError, PathSeg, ValuePath};
