@@ -12,7 +12,8 @@ use crate::FileError;
 pub fn resolve_target(path: &Path, root: &Path, display: &str) -> Result<PathBuf, FileError> {
     let err = |m: String| FileError::new(display, None, m);
     let real = std::fs::canonicalize(path).map_err(|e| err(format!("cannot resolve: {e}")))?;
-    let root = std::fs::canonicalize(root).map_err(|e| err(format!("cannot resolve the root: {e}")))?;
+    let root =
+        std::fs::canonicalize(root).map_err(|e| err(format!("cannot resolve the root: {e}")))?;
     if !real.starts_with(&root) {
         return Err(err(format!(
             "resolves to {} outside the scanned root {}; not written",
@@ -25,13 +26,20 @@ pub fn resolve_target(path: &Path, root: &Path, display: &str) -> Result<PathBuf
 
 /// Replace the file at `target` (a real path) with `fixed`, provided it still
 /// holds exactly `original`.
-pub fn write_fixed(target: &Path, original: &str, fixed: &str, display: &str) -> Result<(), FileError> {
+pub fn write_fixed(
+    target: &Path,
+    original: &str,
+    fixed: &str,
+    display: &str,
+) -> Result<(), FileError> {
     let err = |m: String| FileError::new(display, None, m);
     let meta = std::fs::metadata(target).map_err(|e| err(format!("cannot read: {e}")))?;
     if meta.permissions().readonly() {
         return Err(err("the file is read-only; not written".into()));
     }
-    let dir = target.parent().ok_or_else(|| err("no parent directory".into()))?;
+    let dir = target
+        .parent()
+        .ok_or_else(|| err("no parent directory".into()))?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".harden-")
         .tempfile_in(dir)
@@ -54,7 +62,12 @@ pub fn write_fixed(target: &Path, original: &str, fixed: &str, display: &str) ->
 }
 
 /// Create a file a fix adds. An existing file with other content is never replaced.
-pub fn write_new(target: &Path, root: &Path, content: &str, display: &str) -> Result<bool, FileError> {
+pub fn write_new(
+    target: &Path,
+    root: &Path,
+    content: &str,
+    display: &str,
+) -> Result<bool, FileError> {
     let err = |m: String| FileError::new(display, None, m);
     if let Ok(existing) = std::fs::read_to_string(target) {
         return if existing == content {
@@ -63,7 +76,9 @@ pub fn write_new(target: &Path, root: &Path, content: &str, display: &str) -> Re
             Err(err("exists with other content; not replaced".into()))
         };
     }
-    let dir = target.parent().ok_or_else(|| err("no parent directory".into()))?;
+    let dir = target
+        .parent()
+        .ok_or_else(|| err("no parent directory".into()))?;
     let real_dir = resolve_target(dir, root, display)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".harden-")
@@ -71,7 +86,11 @@ pub fn write_new(target: &Path, root: &Path, content: &str, display: &str) -> Re
         .map_err(|e| err(format!("cannot create a temporary file: {e}")))?;
     tmp.write_all(content.as_bytes())
         .map_err(|e| err(format!("cannot write: {e}")))?;
-    let final_path = real_dir.join(target.file_name().ok_or_else(|| err("no file name".into()))?);
+    let final_path = real_dir.join(
+        target
+            .file_name()
+            .ok_or_else(|| err("no file name".into()))?,
+    );
     tmp.persist_noclobber(&final_path)
         .map_err(|e| err(format!("cannot create: {}", e.error)))?;
     Ok(true)
@@ -90,11 +109,21 @@ mod tests {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
         write_fixed(&p, "old", "new", "f.json").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
-        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o640);
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
         let e = write_fixed(&p, "old", "newer", "f.json").unwrap_err();
-        assert_eq!(e.to_string(), "f.json: changed on disk since it was read; not written");
+        assert_eq!(
+            e.to_string(),
+            "f.json: changed on disk since it was read; not written"
+        );
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
-        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().starts_with(".harden-")).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".harden-"))
+            .collect();
         assert!(leftovers.is_empty());
     }
 
@@ -112,7 +141,10 @@ mod tests {
         std::fs::write(&inside, "{}").unwrap();
         let link2 = root.path().join("link2.json");
         std::os::unix::fs::symlink(&inside, &link2).unwrap();
-        assert_eq!(resolve_target(&link2, root.path(), "x").unwrap(), std::fs::canonicalize(&inside).unwrap());
+        assert_eq!(
+            resolve_target(&link2, root.path(), "x").unwrap(),
+            std::fs::canonicalize(&inside).unwrap()
+        );
     }
 
     #[test]

@@ -23,7 +23,8 @@ fn comments(text: &str) -> Vec<(usize, String)> {
         .comments
         .into_iter()
         .flat_map(|map| {
-            map.into_values().flat_map(|list| list.iter().cloned().collect::<Vec<_>>())
+            map.into_values()
+                .flat_map(|list| list.iter().cloned().collect::<Vec<_>>())
         })
         .map(|c| {
             use jsonc_parser::common::Ranged;

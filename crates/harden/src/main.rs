@@ -1,5 +1,6 @@
 //! The `harden` command line: glue between the engine and the terminal.
 
+mod apply;
 mod output;
 
 use std::io::{IsTerminal, Write};
@@ -26,6 +27,8 @@ enum Command {
     Check(RunArgs),
     /// Print the fixes as a unified diff that `git apply` accepts; writes nothing.
     Diff(DiffArgs),
+    /// Apply fixes: asks about each one on a terminal; `--yes` applies safe fixes.
+    Apply(apply::ApplyArgs),
     /// Print a rule's documentation.
     Rule {
         /// Rule code (DC003) or name (privileged-container).
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => run(&args, None),
         Command::Diff(args) => run(&args.run, Some(args.fixes)),
+        Command::Apply(args) => apply::apply(&args),
         Command::Rule { code } => rule_doc(&code),
         Command::Profiles { profile } => profiles(profile.as_ref()),
     };

@@ -1,0 +1,264 @@
+//! `harden apply`: walk the fixes, ask about each (or apply by policy with
+//! `--yes`), and write the files safely.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use harden_core::{unified_diff, Applicability, Finding, Severity, Tier};
+use harden_engine::{
+    discover, process_text, read_source, resolve_target, write_fixed, write_new, Decision,
+    FileError, Settings,
+};
+
+use crate::{load_profile, output, RunArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+
+#[derive(clap::Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Apply without asking: safe fixes only, unless --unsafe-fixes.
+    #[arg(long)]
+    pub yes: bool,
+    /// With --yes or --dry-run, also apply unsafe fixes.
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the diff of what would be applied; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Answers to the per-fix prompt, read a line at a time from the terminal.
+struct Prompter {
+    all_safe: bool,
+    quit: bool,
+    applied: usize,
+    skipped: usize,
+}
+
+impl Prompter {
+    fn decide(&mut self, path: &str, f: &Finding, before: &str, after: &str) -> Decision {
+        let fix = f.fix.as_ref().expect("asked only about fixes");
+        if self.quit {
+            return Decision::Stop;
+        }
+        if self.all_safe && fix.applicability == Applicability::Safe {
+            self.applied += 1;
+            return Decision::Apply;
+        }
+        let mut out = std::io::stdout().lock();
+        let hunk = unified_diff(path, Some(before), after, 3);
+        let _ = writeln!(
+            out,
+            "\n{path}:{}: {} {} [tier {}, {} fix]\n  {}\n  may break: {}",
+            f.start_pos,
+            f.rule.code,
+            f.rule.name,
+            f.tier,
+            fix.applicability,
+            fix.title,
+            f.rule.breakage
+        );
+        for line in hunk.lines().skip(3) {
+            let _ = writeln!(out, "  {line}");
+        }
+        loop {
+            let _ = write!(
+                out,
+                "Apply this fix? [y]es, [n]o, [a]ll safe, [q]uit, [e]xplain: "
+            );
+            let _ = out.flush();
+            let mut answer = String::new();
+            match std::io::stdin().lock().read_line(&mut answer) {
+                Ok(0) | Err(_) => {
+                    self.quit = true;
+                    return Decision::Stop;
+                }
+                Ok(_) => {}
+            }
+            match answer.trim().to_ascii_lowercase().as_str() {
+                "y" | "yes" => {
+                    self.applied += 1;
+                    return Decision::Apply;
+                }
+                "n" | "no" => {
+                    self.skipped += 1;
+                    return Decision::Skip;
+                }
+                "a" | "all" => {
+                    self.all_safe = true;
+                    self.applied += 1;
+                    return Decision::Apply;
+                }
+                "q" | "quit" => {
+                    self.quit = true;
+                    return Decision::Stop;
+                }
+                "e" | "explain" => {
+                    let _ = writeln!(out, "\n{}\n", f.rule.doc.trim_end());
+                }
+                _ => {
+                    let _ = writeln!(out, "Answer y, n, a, q or e.");
+                }
+            }
+        }
+    }
+}
+
+pub fn apply(args: &ApplyArgs) -> u8 {
+    let interactive = !args.yes && !args.dry_run;
+    if interactive && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        eprintln!(
+            "harden: apply asks about each fix and needs a terminal; use --yes to apply safe fixes \
+             (add --unsafe-fixes for unsafe ones), or --dry-run to see the diff. Nothing was written."
+        );
+        return EXIT_ERROR;
+    }
+    let profile = match load_profile(args.run.profile.as_ref()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("harden: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    let settings = Settings::new(
+        profile,
+        Tier::new(args.run.tier).expect("clap checks the range"),
+    );
+    let paths = if args.run.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.run.paths.clone()
+    };
+    let (files, errors) = discover(&paths);
+    let mut errored = !errors.is_empty();
+    for e in &errors {
+        eprintln!("{e}");
+    }
+    let mut prompter = Prompter {
+        all_safe: false,
+        quit: false,
+        applied: 0,
+        skipped: 0,
+    };
+    let mut written_files = 0;
+    let mut follow_up: Vec<String> = Vec::new();
+    let mut remaining_warnings = false;
+    let mut stdout = std::io::stdout().lock();
+    for file in &files {
+        let text = match read_source(&file.path, &file.display) {
+            Ok(t) => t,
+            Err(e) => {
+                errored = true;
+                eprintln!("{e}");
+                continue;
+            }
+        };
+        let mut decide = |f: &Finding, before: &str, after: &str| {
+            let fix = f.fix.as_ref().expect("asked only about fixes");
+            if interactive {
+                return prompter.decide(&file.display, f, before, after);
+            }
+            let wanted = fix.applicability == Applicability::Safe
+                || (fix.applicability == Applicability::Unsafe && args.unsafe_fixes);
+            if wanted {
+                prompter.applied += 1;
+                Decision::Apply
+            } else {
+                prompter.skipped += 1;
+                Decision::Skip
+            }
+        };
+        let outcome = match process_text(&file.display, file.kind, &text, &settings, &mut decide) {
+            Ok(o) => o,
+            Err(e) => {
+                errored = true;
+                eprintln!("{e}");
+                continue;
+            }
+        };
+        for r in &outcome.rejected {
+            errored = true;
+            eprintln!(
+                "{}",
+                FileError::new(
+                    &file.display,
+                    Some(r.finding.start_pos),
+                    format!(
+                        "internal error: the {} fix was dropped: {}",
+                        r.finding.rule.code, r.reason
+                    )
+                )
+            );
+        }
+        for f in &outcome.remaining {
+            remaining_warnings |= f.rule.severity >= Severity::Warning;
+            let what = match (&f.fix, &f.note) {
+                (Some(fix), _) => format!("{} ({} fix not applied)", fix.title, fix.applicability),
+                (None, Some(note)) => note.clone(),
+                (None, None) => f.rule.summary.to_string(),
+            };
+            follow_up.push(format!(
+                "{}:{}: {} {}: {what}",
+                file.display, f.start_pos, f.rule.code, f.message
+            ));
+        }
+        if args.dry_run {
+            if output::write_diff(&mut stdout, &file.display, &outcome, false).is_err() {
+                return EXIT_ERROR;
+            }
+            continue;
+        }
+        if outcome.changed() {
+            let written =
+                resolve_target(&file.path, &file.root, &file.display).and_then(|target| {
+                    write_fixed(&target, &outcome.original, &outcome.fixed, &file.display)
+                });
+            match written {
+                Ok(()) => written_files += 1,
+                Err(e) => {
+                    errored = true;
+                    eprintln!("{e}");
+                    continue;
+                }
+            }
+        }
+        for f in &outcome.applied {
+            for new in f.fix.iter().flat_map(|x| &x.new_files) {
+                let shown = output::new_file_path(&file.display, &new.relative_path);
+                let target = file
+                    .path
+                    .parent()
+                    .map(|d| d.join(&new.relative_path))
+                    .unwrap_or_else(|| PathBuf::from(&new.relative_path));
+                if let Err(e) = write_new(&target, &file.root, &new.content, &shown) {
+                    errored = true;
+                    eprintln!("{e}");
+                }
+            }
+        }
+    }
+    let mut err = std::io::stderr().lock();
+    let verb = if args.dry_run {
+        "would apply"
+    } else {
+        "applied"
+    };
+    let _ = writeln!(
+        err,
+        "{verb} {} fixes ({} files written), skipped {}, left for manual follow-up {}",
+        prompter.applied,
+        written_files,
+        prompter.skipped,
+        follow_up.len()
+    );
+    for line in &follow_up {
+        let _ = writeln!(err, "  {line}");
+    }
+    if errored {
+        EXIT_ERROR
+    } else if remaining_warnings {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    }
+}

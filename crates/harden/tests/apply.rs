@@ -1,0 +1,160 @@
+//! `harden apply` end to end: a pseudo-terminal session, the non-interactive
+//! policies, and the guarantees around writing.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_harden");
+
+fn harden(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("harden runs")
+}
+
+fn write(dir: &Path, rel: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const INSECURE: &str =
+    "{\n  \"image\": \"x\",\n  \"privileged\": true,\n  \"capAdd\": [\"SYS_ADMIN\"]\n}\n";
+
+#[test]
+fn interactive_session_on_a_pseudo_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), ".devcontainer.json", INSECURE);
+    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pty_drive.py");
+    let out = Command::new("python3")
+        .arg(driver)
+        .arg(tmp.path())
+        .arg("e,y,n,a,q")
+        .arg(BIN)
+        .arg("apply")
+        .output()
+        .expect("python3 runs the pty driver");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    // explain printed the doc, then the same fix was asked again
+    assert!(screen.contains("# DC003 privileged-container"), "{screen}");
+    assert_eq!(
+        screen
+            .matches("DC003 privileged-container [tier 1, unsafe fix]")
+            .count(),
+        1,
+        "{screen}"
+    );
+    assert!(
+        screen
+            .contains("applied 2 fixes (1 files written), skipped 1, left for manual follow-up 3"),
+        "{screen}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{screen}");
+    // y: privileged removed; n: SYS_ADMIN kept; a: the safe limits applied; q: nothing else
+    assert_eq!(
+        std::fs::read_to_string(file).unwrap(),
+        "{\n  \"image\": \"x\",\n  \"capAdd\": [\"SYS_ADMIN\"],\n  \"runArgs\": [\"--memory=8g\", \"--memory-swap=8g\", \"--cpus=4\", \"--pids-limit=1024\"]\n}\n"
+    );
+}
+
+#[test]
+fn no_terminal_without_yes_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), ".devcontainer.json", INSECURE);
+    let out = harden(tmp.path(), &["apply"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use --yes"));
+    assert_eq!(std::fs::read_to_string(file).unwrap(), INSECURE);
+}
+
+#[test]
+fn yes_applies_safe_fixes_and_unsafe_fixes_on_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), ".devcontainer.json", INSECURE);
+    let out = harden(tmp.path(), &["apply", "--yes"]);
+    assert_eq!(out.status.code(), Some(1), "unsafe findings remain");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.contains("\"--pids-limit=1024\"") && text.contains("\"privileged\": true"),
+        "{text}"
+    );
+    let safe_diff = harden(tmp.path(), &["diff", "--fixes", "safe"]);
+    assert!(safe_diff.stdout.is_empty(), "no safe fix left");
+
+    let out = harden(tmp.path(), &["apply", "--yes", "--unsafe-fixes"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = harden(tmp.path(), &["diff"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(again.stdout.is_empty());
+}
+
+#[test]
+fn dry_run_prints_the_diff_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(tmp.path(), ".devcontainer.json", INSECURE);
+    let out = harden(tmp.path(), &["apply", "--dry-run", "--unsafe-fixes"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("-  \"privileged\": true,"));
+    assert_eq!(std::fs::read_to_string(file).unwrap(), INSECURE);
+}
+
+#[test]
+fn mode_crlf_and_bom_are_kept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "\u{feff}{\r\n  \"image\": \"x\"\r\n}";
+    let file = write(tmp.path(), ".devcontainer.json", text);
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let out = harden(tmp.path(), &["apply", "--yes"]);
+    assert!(
+        out.status.code() != Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after = std::fs::read_to_string(&file).unwrap();
+    assert!(after.starts_with("\u{feff}{\r\n"));
+    assert!(!after.ends_with('\n'), "no final newline added");
+    assert_eq!(
+        after.matches('\n').count(),
+        after.matches("\r\n").count(),
+        "only CRLF: {after:?}"
+    );
+    assert!(after.contains("\"--memory=8g\""));
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o640
+    );
+}
+
+#[test]
+fn a_symlink_out_of_the_root_and_a_read_only_file_are_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    let target = write(outside.path(), "victim.json", INSECURE);
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("proj")).unwrap();
+    std::os::unix::fs::symlink(&target, tmp.path().join("proj/.devcontainer.json")).unwrap();
+    let out = harden(tmp.path(), &["apply", "--yes", "proj/.devcontainer.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("outside the scanned root"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), INSECURE);
+
+    let ro = write(tmp.path(), "ro/.devcontainer.json", INSECURE);
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let out = harden(tmp.path(), &["apply", "--yes", "ro"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read-only; not written"));
+    assert_eq!(std::fs::read_to_string(&ro).unwrap(), INSECURE);
+}
