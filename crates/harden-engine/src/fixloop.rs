@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use harden_core::{
-    apply_changes, apply_edits, Applicability, Change, Document, Finding, LineEnding, ParseError,
-    SourceText,
+    apply_changes, apply_edits, Applicability, Change, Document, Finding, LineCol, LineEnding,
+    ParseError, SourceText,
 };
 
 use crate::locate;
@@ -42,6 +42,8 @@ pub struct FileOutcome {
     pub remaining: Vec<Finding>,
     /// False when the pass bound was hit with fixes still pending.
     pub converged: bool,
+    /// Inline suppressions that silence nothing or lack a reason.
+    pub suppression_problems: Vec<(LineCol, String)>,
 }
 
 impl FileOutcome {
@@ -174,6 +176,7 @@ pub(crate) fn run<D: Document>(
         rejected,
         remaining,
         converged,
+        suppression_problems: Vec::new(),
     })
 }
 

@@ -6,46 +6,102 @@
 //! fix was for is gone. A fix that fails is dropped and reported; it is
 //! never part of the output.
 
+mod config;
 mod discover;
 mod fixloop;
 mod read;
+mod suppress;
 mod write;
 
+pub use config::{glob_match, Config, Ignore, CONFIG_NAME};
 pub use discover::{discover, kind_of, Discovered};
 pub use fixloop::{Decision, FileOutcome, Rejected, MAX_PASSES};
 pub use read::{read_source, FileError, MAX_FILE_BYTES};
+pub use suppress::{suppressions, Suppression};
 pub use write::{resolve_target, write_fixed, write_new};
+
+use std::collections::BTreeMap;
 
 use harden_core::{FileKind, Finding, LineIndex, Tier};
 use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 use harden_rules::{Check, DevcontainerCx, RuleDef};
 
-/// What a run checks: the profile and the highest tier to run.
+/// What a run checks: the profile, the highest tier, and the project's
+/// rule switches and ignores from `harden.toml`.
 pub struct Settings {
     pub profile: Profile,
     pub tier: Tier,
+    /// Per-rule switches: `false` turns a rule off, `true` on at any tier.
+    pub rule_switches: BTreeMap<String, bool>,
+    pub ignores: Vec<Ignore>,
+    /// Disregard inline `harden-ignore` comments and config ignores.
+    pub no_ignore: bool,
 }
 
 impl Settings {
     pub fn new(profile: Profile, tier: Tier) -> Self {
-        Settings { profile, tier }
+        Settings {
+            profile,
+            tier,
+            rule_switches: BTreeMap::new(),
+            ignores: Vec::new(),
+            no_ignore: false,
+        }
     }
 
-    /// The rules the profile turns on up to the tier, with their tiers.
+    /// The rules that run, with the tier each runs in: the profile's rules up
+    /// to the tier, less the ones switched off, plus the ones switched on.
     pub fn active_rules(&self) -> Vec<(&'static RuleDef, Tier)> {
         let rules = harden_rules::all_rules();
-        self.profile
+        let switched = |code: &str| {
+            self.rule_switches
+                .iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(code))
+                .map(|(_, on)| *on)
+        };
+        let mut active: Vec<(&'static RuleDef, Tier)> = self
+            .profile
             .rules_up_to(self.tier)
             .into_iter()
+            .filter(|(code, _)| switched(code) != Some(false))
             .filter_map(|(code, tier)| {
                 rules
                     .iter()
                     .find(|r| r.meta.code == code)
                     .map(|r| (*r, tier))
             })
-            .collect()
+            .collect();
+        for rule in &rules {
+            let present = active.iter().any(|(r, _)| r.meta.code == rule.meta.code);
+            if switched(rule.meta.code) == Some(true) && !present {
+                let tier = self
+                    .profile
+                    .tier_of(rule.meta.code)
+                    .unwrap_or(rule.meta.tier);
+                active.push((*rule, tier));
+            }
+        }
+        active
     }
+}
+
+/// Run every active rule of one kind over a document.
+fn run_rules<C>(
+    rules: &[(&'static RuleDef, Tier)],
+    cx: &C,
+    pick: impl Fn(&Check) -> Option<fn(&C) -> Vec<Finding>>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (rule, tier) in rules {
+        if let Some(check) = pick(&rule.check) {
+            out.extend(check(cx).into_iter().map(|mut f| {
+                f.tier = *tier;
+                f
+            }));
+        }
+    }
+    out
 }
 
 /// Check and fix one file's text. `decide` is asked about every fix that
@@ -58,35 +114,80 @@ pub fn process_text(
     decide: &mut dyn FnMut(&Finding, &str, &str) -> Decision,
 ) -> Result<FileOutcome, FileError> {
     let rules = settings.active_rules();
-    let outcome = match kind {
+    match kind {
         FileKind::Devcontainer => {
             let check = |doc: &JsoncDoc| {
                 let cx = DevcontainerCx {
                     doc,
                     profile: &settings.profile,
                 };
-                let mut out = Vec::new();
-                for (rule, tier) in &rules {
-                    if let Check::Devcontainer(f) = rule.check {
-                        out.extend(f(&cx).into_iter().map(|mut finding| {
-                            finding.tier = *tier;
-                            finding
-                        }));
-                    }
-                }
-                out
+                run_rules(&rules, &cx, |c| match c {
+                    Check::Devcontainer(f) => Some(*f),
+                    #[allow(unreachable_patterns)]
+                    _ => None,
+                })
             };
-            fixloop::run::<JsoncDoc>(text, &check, decide)
+            run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
         }
-        other => {
-            return Err(FileError::new(
-                display_path,
-                None,
-                format!("{} files are not supported yet", other.name()),
-            ))
-        }
+        other => Err(FileError::new(
+            display_path,
+            None,
+            format!("{} files are not supported yet", other.name()),
+        )),
+    }
+}
+
+/// The fix loop over findings that survive suppressions, plus the report of
+/// suppressions that silence nothing.
+fn run_checked<D: harden_core::Document>(
+    display_path: &str,
+    text: &str,
+    settings: &Settings,
+    check_raw: &dyn Fn(&D) -> Vec<Finding>,
+    decide: &mut dyn FnMut(&Finding, &str, &str) -> Decision,
+) -> Result<FileOutcome, FileError> {
+    let located = |e: harden_core::ParseError| FileError::new(display_path, Some(e.pos), e.message);
+    if settings.no_ignore {
+        return fixloop::run::<D>(text, check_raw, decide).map_err(located);
+    }
+    let ignored_by_config = |f: &Finding| {
+        settings
+            .ignores
+            .iter()
+            .any(|i| i.matches(f.rule.code, display_path))
     };
-    outcome.map_err(|e| FileError::new(display_path, Some(e.pos), e.message))
+    let check = |doc: &D| {
+        let (inline, _) = suppress::suppressions(doc.text());
+        let index = LineIndex::new(doc.text());
+        check_raw(doc)
+            .into_iter()
+            .filter(|f| {
+                let line = index.line_col(doc.text(), f.start).line;
+                !ignored_by_config(f) && !inline.iter().any(|s| s.covers(f.rule.code, line))
+            })
+            .collect()
+    };
+    let mut outcome = fixloop::run::<D>(text, &check, decide).map_err(located)?;
+    let original = D::parse(text).map_err(located)?;
+    let mut raw = check_raw(&original);
+    locate(&mut raw, text);
+    let (inline, unreasoned) = suppress::suppressions(text);
+    for s in inline {
+        let used = raw.iter().any(|f| s.covers(f.rule.code, f.start_pos.line));
+        if !used {
+            outcome.suppression_problems.push((
+                s.at,
+                format!("`harden-ignore: {}` suppresses nothing", s.codes.join(",")),
+            ));
+        }
+    }
+    for at in unreasoned {
+        outcome.suppression_problems.push((
+            at,
+            "`harden-ignore:` needs rule codes and a reason; it is not applied".to_string(),
+        ));
+    }
+    Ok(outcome)
 }
 
 /// Fill in line/column positions of findings from the text they were found in.
