@@ -4,13 +4,13 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
-use harden_core::{unified_diff, Applicability, Finding, Severity, Tier};
+use harden_core::{unified_diff, Applicability, Finding, Severity};
 use harden_engine::{
     discover, process_text, read_source, resolve_target, write_fixed, write_new, Decision,
-    FileError, Settings,
+    FileError,
 };
 
-use crate::{load_profile, output, RunArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+use crate::{output, settings_from, RunArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 
 #[derive(clap::Args)]
 pub struct ApplyArgs {
@@ -113,17 +113,13 @@ pub fn apply(args: &ApplyArgs) -> u8 {
         );
         return EXIT_ERROR;
     }
-    let profile = match load_profile(args.run.profile.as_ref()) {
-        Ok(p) => p,
+    let settings = match settings_from(&args.run) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("harden: {e}");
             return EXIT_ERROR;
         }
     };
-    let settings = Settings::new(
-        profile,
-        Tier::new(args.run.tier).expect("clap checks the range"),
-    );
     let paths = if args.run.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -176,6 +172,12 @@ pub fn apply(args: &ApplyArgs) -> u8 {
                 continue;
             }
         };
+        for (at, problem) in &outcome.suppression_problems {
+            eprintln!(
+                "{}",
+                FileError::new(&file.display, Some(*at), format!("warning: {problem}"))
+            );
+        }
         for r in &outcome.rejected {
             errored = true;
             eprintln!(

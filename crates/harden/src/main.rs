@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use harden_core::{Applicability, Severity, Tier};
 use harden_engine::{
-    discover, process_text, read_source, Decision, FileError, FileOutcome, Settings,
+    discover, process_text, read_source, Config, Decision, FileError, FileOutcome, Settings,
 };
 use harden_profile::Profile;
 
@@ -48,11 +48,18 @@ struct RunArgs {
     paths: Vec<PathBuf>,
     /// Run the rules of tiers 1 to N (1 quick wins, 2 mounts and credentials,
     /// 3 seccomp and segmentation, 4 userns, egress and binaries).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=4))]
-    tier: u8,
+    /// [default: harden.toml's `tier`, else 1]
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=4))]
+    tier: Option<u8>,
     /// A custom profile (TOML) that overrides the built-in one.
     #[arg(long)]
     profile: Option<PathBuf>,
+    /// The project config (default: the nearest harden.toml at or above the first path).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Disregard `harden-ignore` comments and the config's ignores.
+    #[arg(long)]
+    no_ignore: bool,
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -125,16 +132,36 @@ fn use_color(choice: Color) -> bool {
     }
 }
 
+/// Settings from the flags, the project's harden.toml and the profile.
+fn settings_from(args: &RunArgs) -> Result<Settings, String> {
+    let start = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let config = Config::find(args.config.as_deref(), &start).map_err(|e| e.to_string())?;
+    let config = config.unwrap_or_default();
+    let profile_path = args
+        .profile
+        .clone()
+        .or_else(|| config.profile.as_ref().map(|p| config.dir.join(p)));
+    let profile = load_profile(profile_path.as_ref())?;
+    let tier = args.tier.or(config.tier).unwrap_or(1);
+    let mut settings = Settings::new(profile, Tier::new(tier).expect("tier checked"));
+    settings.rule_switches = config.rules;
+    settings.ignores = config.ignore;
+    settings.no_ignore = args.no_ignore;
+    Ok(settings)
+}
+
 fn run(args: &RunArgs, diff: Option<FixLevel>) -> u8 {
-    let profile = match load_profile(args.profile.as_ref()) {
-        Ok(p) => p,
+    let settings = match settings_from(args) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("harden: {e}");
             return EXIT_ERROR;
         }
     };
-    let tier = Tier::new(args.tier).expect("clap checks the range");
-    let settings = Settings::new(profile, tier);
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -170,6 +197,13 @@ fn run(args: &RunArgs, diff: Option<FixLevel>) -> u8 {
     }
     let mut reportable = false;
     for (path, outcome) in &outcomes {
+        for (at, problem) in &outcome.suppression_problems {
+            reportable = true;
+            eprintln!(
+                "{}",
+                FileError::new(path, Some(*at), format!("warning: {problem}"))
+            );
+        }
         for r in &outcome.rejected {
             errored = true;
             eprintln!(
