@@ -54,7 +54,65 @@ pub fn kind_of(path: &Path) -> Option<FileKind> {
         {
             Some(FileKind::Devcontainer)
         }
+        _ if is_compose_name(name) => Some(FileKind::Compose),
         _ => None,
+    }
+}
+
+/// `compose.yaml`, `compose.yml`, `docker-compose*.yml` / `.yaml`
+/// (`docker-compose.override.yml`, `docker-compose.dev.yaml` ...).
+fn is_compose_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    matches!(lower.as_str(), "compose.yaml" | "compose.yml")
+        || (lower.starts_with("docker-compose")
+            && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
+}
+
+/// Compose files a found devcontainer.json names in `dockerComposeFile`
+/// (relative to its folder) that discovery did not find by name.
+fn add_named_compose_files(found: &mut Vec<Discovered>) {
+    use harden_core::Document;
+    let mut extra = Vec::new();
+    for d in found.iter().filter(|d| d.kind == FileKind::Devcontainer) {
+        let Ok(text) = std::fs::read_to_string(&d.path) else {
+            continue;
+        };
+        let Ok(doc) = harden_jsonc::JsoncDoc::parse(&text) else {
+            continue;
+        };
+        let names: Vec<String> = match doc.value().get("dockerComposeFile") {
+            Some(serde_json::Value::String(s)) => vec![s.clone()],
+            Some(serde_json::Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => continue,
+        };
+        let dir = d.path.parent().unwrap_or(Path::new("."));
+        for name in names {
+            let path = dir.join(&name);
+            let is_file = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+            let known = found
+                .iter()
+                .chain(extra.iter())
+                .any(|f: &Discovered| same_file(&f.path, &path));
+            if is_file && !known {
+                extra.push(Discovered {
+                    display: display(&path),
+                    path,
+                    kind: FileKind::Compose,
+                    root: d.root.clone(),
+                });
+            }
+        }
+    }
+    found.extend(extra);
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
     }
 }
 
@@ -91,12 +149,13 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
                     None => errors.push(FileError::new(
                         &shown,
                         None,
-                        "not a file harden reads (devcontainer.json)",
+                        "not a file harden reads (devcontainer.json, compose.yaml, docker-compose*.yml)",
                     )),
                 }
             }
         }
     }
+    add_named_compose_files(&mut found);
     found.sort_by(|a, b| a.display.cmp(&b.display));
     found.dedup_by(|a, b| a.path == b.path);
     (found, errors)

@@ -25,7 +25,9 @@ use std::collections::BTreeMap;
 use harden_core::{FileKind, Finding, LineIndex, Tier};
 use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
+use harden_rules::ComposeCx;
 use harden_rules::{Check, DevcontainerCx, RuleDef};
+use harden_yaml::YamlDoc;
 
 /// What a run checks: the profile, the highest tier, and the project's
 /// rule switches and ignores from `harden.toml`.
@@ -128,6 +130,19 @@ pub fn process_text(
                 })
             };
             run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
+        }
+        FileKind::Compose => {
+            let check = |doc: &YamlDoc| {
+                let cx = ComposeCx {
+                    doc,
+                    profile: &settings.profile,
+                };
+                run_rules(&rules, &cx, |c| match c {
+                    Check::Compose(f) => Some(*f),
+                    _ => None,
+                })
+            };
+            run_checked::<YamlDoc>(display_path, text, settings, &check, decide)
         }
         other => Err(FileError::new(
             display_path,

@@ -4,11 +4,16 @@
 //! parameters from the profile and report findings with fixes built by the
 //! format crates' edit builders.
 
+pub mod compose;
 pub mod devcontainer;
+pub mod dockerfile;
 
 use harden_core::{FileKind, Finding, RuleMeta};
 use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
+
+pub use compose::ComposeCx;
+pub use dockerfile::DockerfileCx;
 
 /// What a devcontainer.json check sees.
 pub struct DevcontainerCx<'a> {
@@ -19,6 +24,8 @@ pub struct DevcontainerCx<'a> {
 #[non_exhaustive]
 pub enum Check {
     Devcontainer(fn(&DevcontainerCx<'_>) -> Vec<Finding>),
+    Compose(fn(&ComposeCx<'_>) -> Vec<Finding>),
+    Dockerfile(fn(&DockerfileCx<'_>) -> Vec<Finding>),
 }
 
 pub struct RuleDef {
@@ -35,6 +42,8 @@ impl RuleDef {
 /// Every rule, ordered by code.
 pub fn all_rules() -> Vec<&'static RuleDef> {
     let mut rules: Vec<&'static RuleDef> = devcontainer::RULES.to_vec();
+    rules.extend(compose::RULES.iter().copied());
+    rules.extend(dockerfile::RULES.iter().copied());
     rules.sort_by_key(|r| r.meta.code);
     rules
 }

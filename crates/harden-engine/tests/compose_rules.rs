@@ -1,0 +1,48 @@
+//! One snapshot per compose fixture: findings, the diff of all safe and
+//! unsafe fixes, and rejected fixes. `CPxxx_CPyyy_*` fixtures run only those
+//! rules; `all_*` fixtures run every rule.
+
+mod common;
+
+use harden_core::{FileKind, Tier};
+use harden_engine::Settings;
+use harden_profile::Profile;
+
+/// Settings running only `codes` (every rule up to tier 4 when empty).
+fn settings_for(codes: &[String]) -> Settings {
+    let mut profile = Profile::builtin();
+    if !codes.is_empty() {
+        for list in profile.tiers.values_mut() {
+            list.retain(|c| codes.contains(c));
+        }
+    }
+    Settings::new(profile, Tier::MAX)
+}
+
+fn codes_of(name: &str) -> Vec<String> {
+    name.split('_')
+        .take_while(|t| {
+            t.len() == 5 && t.starts_with("CP") && t[2..].bytes().all(|b| b.is_ascii_digit())
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn compose_fixtures() {
+    let files = common::fixtures("compose");
+    assert!(files.len() >= 10, "fixtures missing");
+    for path in files {
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let settings = settings_for(&codes_of(&name));
+        let rendered = common::render_case(FileKind::Compose, &name, &text, &settings);
+        assert!(
+            !rendered.contains("--- rejected\nCP"),
+            "{name}: a fix was rejected:\n{rendered}"
+        );
+        insta::with_settings!({snapshot_suffix => name.clone(), prepend_module_to_snapshot => false, omit_expression => true}, {
+            insta::assert_snapshot!("compose", rendered);
+        });
+    }
+}

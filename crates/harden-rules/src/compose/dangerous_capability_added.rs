@@ -1,0 +1,70 @@
+use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
+
+use super::{normalize_cap, owner_label, remove_items_fix, services, ComposeCx};
+use crate::{Check, RuleDef};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "CP004",
+    name: "dangerous-capability-added",
+    kind: FileKind::Compose,
+    tier: Tier::T1,
+    severity: Severity::Error,
+    summary: "`cap_add` grants a capability that breaks container isolation (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, ALL ...)",
+    breakage: "Debuggers (ptrace), in-container firewalls and mounts stop working",
+    doc: include_str!("../../../../docs/rules/CP004.md"),
+};
+
+pub static RULE: RuleDef = RuleDef {
+    meta: &META,
+    check: Check::Compose(check),
+};
+
+fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
+    let doc = cx.doc;
+    let dangerous: Vec<String> = cx
+        .profile
+        .capabilities
+        .dangerous
+        .iter()
+        .map(|c| normalize_cap(c))
+        .collect();
+    let mut out = Vec::new();
+    let mut seen = Vec::new();
+    for svc in services(doc) {
+        let Some(found) = doc.lookup(svc.map, "cap_add") else {
+            continue;
+        };
+        let list = doc.resolve(found.entry.value);
+        if seen.contains(&list) {
+            continue;
+        }
+        seen.push(list);
+        let bad: Vec<(usize, String)> = doc
+            .items(list)
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| doc.scalar(*n).map(|s| (i, normalize_cap(s))))
+            .filter(|(_, c)| dangerous.contains(c))
+            .collect();
+        if bad.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = bad.iter().map(|(_, c)| c.clone()).collect();
+        let target = format!("{}/cap_add", owner_label(doc, &svc, found.via));
+        let f = Finding::new(
+            &META,
+            doc.entry_range(found.entry),
+            target,
+            format!("`cap_add` grants {}", names.join(", ")),
+        );
+        let indices: Vec<usize> = bad.iter().map(|(i, _)| *i).collect();
+        let title = format!("Remove {} from `cap_add`", names.join(", "));
+        out.push(
+            match remove_items_fix(doc, list, &indices, &title, Applicability::Unsafe) {
+                Ok(fix) => f.with_fix(fix),
+                Err(e) => f.with_note(format!("no automatic fix: {e}")),
+            },
+        );
+    }
+    out
+}
