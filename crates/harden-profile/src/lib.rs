@@ -21,6 +21,19 @@ pub struct Profile {
     pub resources: Resources,
     pub capabilities: Capabilities,
     pub mounts: Mounts,
+    pub dockerfile: DockerfileParams,
+}
+
+/// Parameters of the Dockerfile rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DockerfileParams {
+    /// Programs that run a script piped into them (`curl URL | <one>`).
+    pub interpreters: Vec<String>,
+    /// Tools the tier-4 purge step removes from the final stage.
+    pub purge_binaries: Vec<String>,
+    /// Whether the purge step also clears setuid/setgid bits.
+    pub strip_setuid: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,0 +1,130 @@
+use std::collections::HashMap;
+
+use harden_core::{Applicability, FileKind, Finding, FixInputs, RuleMeta, Severity, Tier};
+use harden_shell::{is_sha256, Match, MatchKind};
+
+use super::shell_sites;
+use crate::{Check, DockerfileCx, RuleDef};
+
+/// The [`harden_core::InputRequest`] kind this rule asks for, by URL.
+pub const SHA256: &str = "sha256";
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DF001",
+    name: "curl-pipe-shell",
+    kind: FileKind::Dockerfile,
+    tier: Tier::T1,
+    severity: Severity::Error,
+    summary: "A downloaded script runs without any check of what was downloaded (`curl … | sh`)",
+    breakage: "The build fails when the upstream script changes, until the checksum is updated",
+    doc: include_str!("../../../../docs/rules/DF001.md"),
+};
+
+pub static RULE: RuleDef = RuleDef {
+    meta: &META,
+    check: Check::Dockerfile(check),
+};
+
+fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
+    let interpreters: Vec<&str> = cx
+        .profile
+        .dockerfile
+        .interpreters
+        .iter()
+        .map(String::as_str)
+        .collect();
+    let mut out = Vec::new();
+    for site in shell_sites(cx.doc) {
+        let src = &site.text.text;
+        if !src.contains("curl") && !src.contains("wget") {
+            continue;
+        }
+        let script = harden_shell::parse(src);
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for m in harden_shell::find(&script, src, &interpreters) {
+            let url = m.url.clone().unwrap_or_else(|| "?".into());
+            let n = seen.entry(url.clone()).or_default();
+            let target = match *n {
+                0 => format!("{}:{url}", site.path),
+                k => format!("{}:{url}#{k}", site.path),
+            };
+            *n += 1;
+            let range = site.source_range(m.range.clone());
+            out.push(finding(
+                &m,
+                range,
+                target,
+                cx.inputs,
+                |edits, title, app| site.fix(edits, title, app),
+            ));
+        }
+    }
+    out
+}
+
+/// The finding for one match, shared with the devcontainer lifecycle rule:
+/// a fix with the user's sha256 (unsafe), or shown with a placeholder.
+pub fn finding(
+    m: &Match,
+    range: std::ops::Range<usize>,
+    target: String,
+    inputs: &FixInputs,
+    make_fix: impl Fn(&[harden_shell::TextEdit], String, Applicability) -> harden_core::Fix,
+) -> Finding {
+    let meta: &'static RuleMeta = &META;
+    finding_for(meta, m, range, target, inputs, make_fix)
+}
+
+pub(crate) fn finding_for(
+    meta: &'static RuleMeta,
+    m: &Match,
+    range: std::ops::Range<usize>,
+    target: String,
+    inputs: &FixInputs,
+    make_fix: impl Fn(&[harden_shell::TextEdit], String, Applicability) -> harden_core::Fix,
+) -> Finding {
+    let url = m.url.as_deref().unwrap_or("a URL");
+    let shape = match m.kind {
+        MatchKind::Pipe => format!("{} … | {}", m.tool.name(), m.interpreter),
+        MatchKind::CommandSubstitution => format!("{} \"$({} …)\"", m.interpreter, m.tool.name()),
+        MatchKind::ProcessSubstitution => format!("{} <({} …)", m.interpreter, m.tool.name()),
+    };
+    let message = format!("`{shape}` runs {url} as downloaded, without checking it");
+    let mut f = Finding::new(meta, range, target, message);
+    if let Some(reason) = m.no_fix {
+        return f.with_note(format!(
+            "no automatic fix: {reason}; download to a file, check its sha256 with `sha256sum -c`, then run it"
+        ));
+    }
+    if let Some(u) = &m.url {
+        f = f.with_input(SHA256, u.clone());
+    }
+    let sha = m
+        .url
+        .as_deref()
+        .and_then(|u| inputs.get(SHA256, u))
+        .filter(|h| is_sha256(h));
+    let Some(edits) = m.rewrite(sha) else {
+        return f;
+    };
+    match sha {
+        Some(_) => {
+            let title = format!(
+                "Download {url} to {}, check its sha256, then run it",
+                m.file
+            );
+            f.with_fix(make_fix(&edits, title, Applicability::Unsafe))
+        }
+        None => {
+            let title = format!(
+                "Download {url} to {}, check its sha256 (fill in {}), then run it",
+                m.file,
+                m.placeholder()
+            );
+            f.with_fix(make_fix(&edits, title, Applicability::DisplayOnly))
+                .with_note(format!(
+                "the sha256 of {url} cannot be known offline: supply it to make this fix writable"
+            ))
+        }
+    }
+}

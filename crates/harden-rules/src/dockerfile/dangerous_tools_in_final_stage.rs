@@ -1,0 +1,221 @@
+use harden_core::{
+    Applicability, Change, Document, Edit, FileKind, Finding, Fix, RuleMeta, Severity, Tier,
+};
+use harden_dockerfile::{shell_value, Args, DockerfileDoc};
+use harden_shell::{normalize, program, Command, Script};
+use serde_json::json;
+
+use super::{eol, final_chain_instructions, instruction_path, is_root_user, shell_sites};
+use crate::{Check, DockerfileCx, RuleDef};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DF006",
+    name: "dangerous-tools-in-final-stage",
+    kind: FileKind::Dockerfile,
+    tier: Tier::T4,
+    severity: Severity::Info,
+    summary: "The image keeps download and network tools (curl, wget, nc, socat) an attacker inside the container can use",
+    breakage: "High: anything that downloads at run time (extension installs, `curl` in lifecycle scripts, docker-outside-of-docker's socat) breaks, and with setuid bits cleared `sudo`, `su` and `passwd` stop working",
+    doc: include_str!("../../../../docs/rules/DF006.md"),
+};
+
+pub static RULE: RuleDef = RuleDef {
+    meta: &META,
+    check: Check::Dockerfile(check),
+};
+
+const INSTALL: &[(&str, &[&str])] = &[
+    ("apt-get", &["install"]),
+    ("apt", &["install"]),
+    ("apk", &["add"]),
+    ("dnf", &["install"]),
+    ("yum", &["install"]),
+    ("microdnf", &["install"]),
+    ("zypper", &["install", "in"]),
+];
+const REMOVE: &[(&str, &[&str])] = &[
+    ("apt-get", &["purge", "remove"]),
+    ("apt", &["purge", "remove"]),
+    ("apk", &["del"]),
+    ("dnf", &["remove", "erase"]),
+    ("yum", &["remove", "erase"]),
+    ("microdnf", &["remove"]),
+    ("zypper", &["remove", "rm"]),
+];
+
+/// Whether package `pkg` installs the program `tool`.
+fn provides(pkg: &str, tool: &str) -> bool {
+    let pkg = pkg.split(['=', ':']).next().unwrap_or(pkg);
+    pkg == tool
+        || matches!(tool, "nc" | "netcat" | "ncat")
+            && (pkg.starts_with("netcat") || matches!(pkg, "ncat" | "nmap-ncat" | "openbsd-netcat"))
+}
+
+/// The packages a package-manager command names after `verbs`.
+fn packages<'c>(c: &'c Command, at: usize, table: &[(&str, &[&str])], name: &str) -> Vec<&'c str> {
+    let Some((_, verbs)) = table.iter().find(|(m, _)| *m == name) else {
+        return Vec::new();
+    };
+    let words = &c.words[at + 1..];
+    let Some(v) = words.iter().position(|w| verbs.contains(&w.text.as_str())) else {
+        return Vec::new();
+    };
+    words[v + 1..]
+        .iter()
+        .filter(|w| !w.text.starts_with('-'))
+        .map(|w| w.text.as_str())
+        .collect()
+}
+
+fn commands(script: &Script) -> impl Iterator<Item = &Command> {
+    script.pipelines.iter().flat_map(|p| p.commands.iter())
+}
+
+/// For each tool: present at the end of the build, with the instruction that put it there.
+fn tools_present(doc: &DockerfileDoc, tools: &[String]) -> Vec<(String, usize)> {
+    let chain = final_chain_instructions(doc);
+    let mut state: Vec<Option<usize>> = vec![None; tools.len()];
+    for site in shell_sites(doc) {
+        if !chain.contains(&site.index) || !doc.instructions()[site.index].is("RUN") {
+            continue;
+        }
+        let script = harden_shell::parse(&site.text.text);
+        let has_rm = commands(&script).any(|c| program(c).is_some_and(|(_, n)| n == "rm"));
+        for c in commands(&script) {
+            let Some((at, name)) = program(c) else {
+                continue;
+            };
+            let installs = packages(c, at, INSTALL, &name);
+            let removes = packages(c, at, REMOVE, &name);
+            for (t, tool) in tools.iter().enumerate() {
+                if name == *tool || installs.iter().any(|p| provides(p, tool)) {
+                    state[t] = Some(site.index);
+                }
+                let removed = removes.iter().any(|p| provides(p, tool))
+                    || name == "rm"
+                        && c.words[at + 1..]
+                            .iter()
+                            .any(|w| normalize(&w.text) == *tool)
+                    || name == "for" && has_rm && c.words.iter().any(|w| w.text == *tool);
+                if removed {
+                    state[t] = None;
+                }
+            }
+        }
+    }
+    tools
+        .iter()
+        .zip(state)
+        .filter_map(|(t, s)| s.map(|i| (t.clone(), i)))
+        .collect()
+}
+
+fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
+    let doc = cx.doc;
+    let params = &cx.profile.dockerfile;
+    let present = tools_present(doc, &params.purge_binaries);
+    let Some(stage) = doc.final_stage() else {
+        return Vec::new();
+    };
+    if present.is_empty() {
+        return Vec::new();
+    }
+    let index = doc.line_index();
+    let list: Vec<String> = present
+        .iter()
+        .map(|(t, i)| {
+            let line = index
+                .line_col(doc.text(), doc.instructions()[*i].span.start)
+                .line;
+            format!("{t} (line {line})")
+        })
+        .collect();
+    let finding = Finding::new(
+        &META,
+        doc.instructions()[stage.from].span.clone(),
+        "final-stage:tools",
+        format!("the final image keeps {}", list.join(", ")),
+    );
+    vec![finding.with_fix(purge_fix(doc, &params.purge_binaries, params.strip_setuid))]
+}
+
+/// The purge step, placed where it runs as root: before the final stage's
+/// closing non-root `USER`, or at the end, switching to root around it when
+/// needed.
+fn purge_fix(doc: &DockerfileDoc, tools: &[String], strip_setuid: bool) -> Fix {
+    let ins = doc.instructions();
+    let stage = doc.final_stage().expect("checked");
+    let closing_user = stage
+        .instructions
+        .clone()
+        .rev()
+        .find(|&i| ins[i].is("USER"))
+        .filter(|&i| matches!(&ins[i].args, Args::Text(t) if !is_root_user(&t.value)));
+    let chain = final_chain_instructions(doc);
+    let (at_index, offset, before) = match closing_user {
+        Some(k) => (k, doc.line_start_of(ins[k].span.start), true),
+        None => (
+            ins.len(),
+            doc.line_end_of(ins[ins.len() - 1].span.end),
+            false,
+        ),
+    };
+    let user_then = chain
+        .iter()
+        .rev()
+        .filter(|&&i| i < at_index)
+        .find_map(|&i| match (&ins[i].args, ins[i].is("USER")) {
+            (Args::Text(t), true) => Some(t.value.trim().to_string()),
+            _ => None,
+        })
+        .filter(|u| !is_root_user(u));
+    let mut command = format!(
+        "for b in {}; do p=\"$(command -v \"$b\")\" || continue; rm -f \"$p\"; done",
+        tools.join(" ")
+    );
+    if strip_setuid {
+        command.push_str("; find / -xdev \\( -perm -4000 -o -perm -2000 \\) -type f -exec chmod a-s {} + 2>/dev/null || true");
+    }
+    let mut lines: Vec<(String, serde_json::Value)> = Vec::new();
+    if user_then.is_some() {
+        lines.push((
+            "USER root".into(),
+            json!({"keyword": "USER", "args": "root"}),
+        ));
+    }
+    lines.push((
+        format!("RUN {command}"),
+        json!({"keyword": "RUN", "shell": shell_value(&command)}),
+    ));
+    if let Some(u) = &user_then {
+        lines.push((format!("USER {u}"), json!({"keyword": "USER", "args": u})));
+    }
+    let eol = eol(doc);
+    let text: String = if before {
+        lines.iter().map(|(l, _)| format!("{l}{eol}")).collect()
+    } else {
+        lines.iter().map(|(l, _)| format!("{eol}{l}")).collect()
+    };
+    let changes = lines
+        .into_iter()
+        .enumerate()
+        .map(|(k, (_, value))| Change::Insert {
+            path: instruction_path(at_index + k),
+            value,
+        })
+        .collect();
+    let what = if strip_setuid {
+        format!(
+            "Remove {} and clear setuid bits in the final stage",
+            tools.join(", ")
+        )
+    } else {
+        format!("Remove {} in the final stage", tools.join(", "))
+    };
+    Fix::new(
+        what,
+        Applicability::Unsafe,
+        vec![Edit::insert(offset, text)],
+        changes,
+    )
+}

@@ -1,0 +1,427 @@
+//! Dockerfile rules, and what they share: the pieces of shell an image runs
+//! ([`shell_sites`]), fixes built from edits of that shell, stages and
+//! their ancestry, the effective user, and `ARG` defaults.
+
+mod add_remote_without_checksum;
+mod curl_pipe_shell;
+mod dangerous_tools_in_final_stage;
+mod passwordless_sudo;
+mod root_final_user;
+mod unpinned_base_image;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use harden_core::{Applicability, Change, Document, Edit, Fix, ValuePath};
+use harden_dockerfile::{
+    heredoc_body_value, shell_value, Args, DockerfileDoc, Instruction, LogicalText, Source,
+};
+use harden_shell::TextEdit;
+use serde_json::Value;
+
+use harden_core::FixInputs;
+use harden_profile::Profile;
+
+use crate::RuleDef;
+
+pub use curl_pipe_shell::SHA256;
+
+/// What a Dockerfile check sees.
+pub struct DockerfileCx<'a> {
+    pub doc: &'a DockerfileDoc,
+    pub profile: &'a Profile,
+    /// Values the user supplied for the findings' input requests.
+    pub inputs: &'a FixInputs,
+}
+
+pub static RULES: &[&RuleDef] = &[
+    &curl_pipe_shell::RULE,
+    &passwordless_sudo::RULE,
+    &root_final_user::RULE,
+    &add_remote_without_checksum::RULE,
+    &unpinned_base_image::RULE,
+    &dangerous_tools_in_final_stage::RULE,
+];
+
+/// How a piece of shell sits in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiteKind {
+    /// Shell form of `RUN`, `CMD`, `ENTRYPOINT`: continuations joined.
+    Shell,
+    /// A `RUN` heredoc body, run as a script.
+    HereDoc { strip_tabs: bool },
+    /// The script string of an exec form `["sh", "-c", "..."]` (written
+    /// without JSON escapes, so it maps byte for byte).
+    ExecString,
+}
+
+/// A piece of shell the build or the container runs, mapped to the file.
+#[derive(Debug, Clone)]
+pub struct ShellSite {
+    /// Index of the instruction in `/instructions`.
+    pub index: usize,
+    /// Where its text lives in the document's value.
+    pub path: ValuePath,
+    pub text: LogicalText,
+    pub kind: SiteKind,
+}
+
+impl ShellSite {
+    /// File range of a range of the site's text.
+    pub fn source_range(&self, r: Range<usize>) -> Range<usize> {
+        self.text.to_source(r)
+    }
+
+    /// The fix made of `edits` to the site's text: byte splices in the file
+    /// and a `Set` of the site's value to the edited text.
+    pub fn fix(
+        &self,
+        edits: &[TextEdit],
+        title: impl Into<String>,
+        applicability: Applicability,
+    ) -> Fix {
+        let new_text = harden_shell::apply(&self.text.text, edits);
+        let value = match self.kind {
+            SiteKind::Shell => shell_value(&new_text),
+            SiteKind::HereDoc { strip_tabs } => heredoc_body_value(&new_text, strip_tabs),
+            SiteKind::ExecString => new_text,
+        };
+        let file_edits = edits
+            .iter()
+            .map(|e| {
+                let content = match self.kind {
+                    SiteKind::ExecString => json_escape(&e.text),
+                    _ => e.text.clone(),
+                };
+                Edit::replace(self.text.to_source(e.range.clone()), content)
+            })
+            .collect();
+        Fix::new(
+            title,
+            applicability,
+            file_edits,
+            vec![Change::Set {
+                path: self.path.clone(),
+                value: Value::String(value),
+            }],
+        )
+    }
+}
+
+fn json_escape(s: &str) -> String {
+    let quoted = serde_json::to_string(s).unwrap_or_default();
+    quoted[1..quoted.len() - 1].to_string()
+}
+
+/// `/instructions/<i>`.
+pub fn instruction_path(index: usize) -> ValuePath {
+    ValuePath::root().child("instructions").child(index)
+}
+
+/// Every piece of POSIX shell in the file: `RUN` (shell form, heredocs,
+/// `["sh", "-c", ...]`) in every stage, and the shell forms of `CMD` and
+/// `ENTRYPOINT`. Stages whose `SHELL` is not a POSIX shell are skipped.
+pub fn shell_sites(doc: &DockerfileDoc) -> Vec<ShellSite> {
+    let posix = posix_shell_flags(doc);
+    let mut out = Vec::new();
+    for (index, ins) in doc.instructions().iter().enumerate() {
+        if !posix[index] || !(ins.is("RUN") || ins.is("CMD") || ins.is("ENTRYPOINT")) {
+            continue;
+        }
+        let path = instruction_path(index);
+        match &ins.args {
+            Args::Shell { raw, heredocs } => {
+                out.push(ShellSite {
+                    index,
+                    path: path.child("shell"),
+                    text: doc.logical(raw.span.clone()),
+                    kind: SiteKind::Shell,
+                });
+                let command = shell_value(&doc.logical(raw.span.clone()).text);
+                if !heredoc_runs_shell(&command) {
+                    continue;
+                }
+                for (h, doc_) in heredocs.iter().enumerate() {
+                    if !shebang_is_shell(&doc_.value) {
+                        continue;
+                    }
+                    out.push(ShellSite {
+                        index,
+                        path: path.child("heredocs").child(h).child("body"),
+                        text: doc.heredoc_logical(doc_),
+                        kind: SiteKind::HereDoc {
+                            strip_tabs: doc_.strip_tabs,
+                        },
+                    });
+                }
+            }
+            Args::Exec { items, .. } if items.len() >= 3 => {
+                let shell = harden_shell::normalize(&items[0].value);
+                let script = &items[2];
+                let plain = doc.text()[script.span.clone()] == script.value;
+                if is_posix_shell(&shell) && items[1].value == "-c" && plain {
+                    out.push(ShellSite {
+                        index,
+                        path: path.child("exec").child(2),
+                        text: LogicalText::identity(doc.text(), script.span.clone()),
+                        kind: SiteKind::ExecString,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn is_posix_shell(name: &str) -> bool {
+    matches!(
+        name,
+        "sh" | "bash" | "dash" | "ash" | "zsh" | "ksh" | "mksh"
+    )
+}
+
+/// A `RUN <<EOF [command]` runs the body as a script when the command is
+/// empty or a POSIX shell.
+fn heredoc_runs_shell(command: &str) -> bool {
+    match command.split_whitespace().next() {
+        None => true,
+        Some(c) => is_posix_shell(&harden_shell::normalize(c)),
+    }
+}
+
+fn shebang_is_shell(body: &str) -> bool {
+    let Some(rest) = body.strip_prefix("#!") else {
+        return true;
+    };
+    let line = rest.lines().next().unwrap_or("");
+    let mut words = line.split_whitespace();
+    let Some(first) = words.next() else {
+        return true;
+    };
+    let prog = match harden_shell::normalize(first).as_str() {
+        "env" => words
+            .find(|w| !w.starts_with('-'))
+            .map(harden_shell::normalize),
+        p => Some(p.to_string()),
+    };
+    prog.is_some_and(|p| is_posix_shell(&p))
+}
+
+/// For each instruction: whether its stage's `SHELL` is a POSIX shell.
+fn posix_shell_flags(doc: &DockerfileDoc) -> Vec<bool> {
+    let mut flags = vec![true; doc.instructions().len()];
+    // The shell in force at the end of each stage, for stages built on them.
+    let mut stage_end_shell: Vec<bool> = Vec::new();
+    for stage in doc.stages() {
+        let mut posix = parent_stage(doc, stage.from)
+            .and_then(|p| stage_end_shell.get(p).copied())
+            .unwrap_or(true);
+        for i in stage.instructions.clone() {
+            let ins = &doc.instructions()[i];
+            if ins.is("SHELL") {
+                if let Args::Exec { items, .. } = &ins.args {
+                    posix = items.first().is_some_and(|s| {
+                        is_posix_shell(&harden_shell::normalize(&s.value.to_ascii_lowercase()))
+                    });
+                }
+            }
+            flags[i] = posix;
+        }
+        stage_end_shell.push(posix);
+    }
+    flags
+}
+
+/// The index (in `doc.stages()`) of the earlier stage a `FROM` builds on.
+pub fn parent_stage(doc: &DockerfileDoc, from_index: usize) -> Option<usize> {
+    let Args::From { image, .. } = &doc.instructions()[from_index].args else {
+        return None;
+    };
+    let pos = doc.stages().iter().position(|s| s.from == from_index)?;
+    doc.stages()[..pos].iter().rposition(|s| {
+        s.name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(&image.value))
+    })
+}
+
+/// The final stage and the in-file stages it builds on, oldest first.
+pub fn final_chain(doc: &DockerfileDoc) -> Vec<usize> {
+    let mut chain = Vec::new();
+    let mut cur = doc.stages().len().checked_sub(1);
+    while let Some(s) = cur {
+        if chain.contains(&s) {
+            break;
+        }
+        chain.push(s);
+        cur = parent_stage(doc, doc.stages()[s].from);
+    }
+    chain.reverse();
+    chain
+}
+
+/// The instruction indices of the final stage and its in-file ancestors, in build order.
+pub fn final_chain_instructions(doc: &DockerfileDoc) -> Vec<usize> {
+    final_chain(doc)
+        .into_iter()
+        .flat_map(|s| doc.stages()[s].instructions.clone())
+        .collect()
+}
+
+/// The last `USER` in force at the end of the final stage: its instruction
+/// index and value.
+pub fn final_user(doc: &DockerfileDoc) -> Option<(usize, String)> {
+    final_chain_instructions(doc)
+        .into_iter()
+        .rev()
+        .find_map(|i| {
+            let ins = &doc.instructions()[i];
+            match (&ins.args, ins.is("USER")) {
+                (Args::Text(t), true) => Some((i, t.value.trim().to_string())),
+                _ => None,
+            }
+        })
+}
+
+/// Whether a `USER` value means root.
+pub fn is_root_user(user: &str) -> bool {
+    let name = user.split(':').next().unwrap_or(user).trim();
+    name == "root" || name == "0"
+}
+
+/// `ARG` defaults declared before the first `FROM`.
+pub fn global_args(doc: &DockerfileDoc) -> BTreeMap<String, Option<String>> {
+    let first_from = doc.stages().first().map_or(0, |s| s.from);
+    let mut out = BTreeMap::new();
+    for ins in &doc.instructions()[..first_from] {
+        if let Args::Text(t) = &ins.args {
+            for (name, default) in arg_decls(&t.value) {
+                out.insert(name, default);
+            }
+        }
+    }
+    out
+}
+
+/// The names (and defaults) an `ARG` instruction declares.
+pub fn arg_decls(args: &str) -> Vec<(String, Option<String>)> {
+    split_args(args)
+        .into_iter()
+        .map(|a| match a.split_once('=') {
+            Some((n, v)) => (n.to_string(), Some(v.to_string())),
+            None => (a, None),
+        })
+        .collect()
+}
+
+/// Words of an `ARG`/`ENV` value, quotes removed.
+fn split_args(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quote: Option<char> = None;
+    let mut any = false;
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                any = true;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (None, '\\') | (Some('"'), '\\') => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                    any = true;
+                }
+            }
+            (None, c) if c.is_whitespace() => {
+                if any {
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            (_, c) => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        out.push(cur);
+    }
+    out
+}
+
+/// Substitute `$NAME`, `${NAME}`, `${NAME:-default}` from `vars`; `None`
+/// when a variable has no known value.
+pub fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (name, default, len) = if let Some(inner) = after.strip_prefix('{') {
+            let end = inner.find('}')?;
+            let body = &inner[..end];
+            let (n, d) = match body.split_once(":-") {
+                Some((n, d)) => (n, Some(d)),
+                None => (body, None),
+            };
+            (n, d, end + 2)
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], None, end)
+        };
+        if name.is_empty() {
+            out.push('$');
+            rest = after;
+            continue;
+        }
+        let value = vars
+            .get(name)
+            .cloned()
+            .flatten()
+            .filter(|v| !v.is_empty())
+            .or_else(|| default.map(str::to_string))?;
+        out.push_str(&value);
+        rest = &after[len..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The line break to use in new lines of this file.
+pub fn eol(doc: &DockerfileDoc) -> &'static str {
+    doc.source().line_ending.as_str()
+}
+
+/// The `RUN`s of the given instructions with their parsed shell, for rules
+/// that look at what the image installs or uses.
+pub fn run_scripts<'d>(
+    doc: &'d DockerfileDoc,
+    indices: &[usize],
+) -> Vec<(usize, &'d Instruction, String)> {
+    let sites = shell_sites(doc);
+    let mut out = Vec::new();
+    for &i in indices {
+        let ins = &doc.instructions()[i];
+        if !ins.is("RUN") {
+            continue;
+        }
+        for s in sites.iter().filter(|s| s.index == i) {
+            out.push((i, ins, s.text.text.clone()));
+        }
+    }
+    out
+}
+
+/// Sources of an `ADD`/`COPY`.
+pub fn sources(ins: &Instruction) -> &[Source] {
+    match &ins.args {
+        Args::Files { sources, .. } => sources,
+        _ => &[],
+    }
+}

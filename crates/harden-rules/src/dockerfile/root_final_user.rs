@@ -1,0 +1,195 @@
+use harden_core::{Applicability, Change, Edit, FileKind, Finding, Fix, RuleMeta, Severity, Tier};
+use harden_dockerfile::{Args, DockerfileDoc};
+use serde_json::json;
+
+use super::{
+    eol, final_chain, final_chain_instructions, final_user, instruction_path, is_root_user,
+    shell_sites,
+};
+use crate::{Check, DockerfileCx, RuleDef};
+
+pub static META: RuleMeta = RuleMeta {
+    code: "DF003",
+    name: "root-final-user",
+    kind: FileKind::Dockerfile,
+    tier: Tier::T1,
+    severity: Severity::Warning,
+    summary: "The image runs as root: the final stage sets no USER, or its last USER is root",
+    breakage: "Entrypoints and lifecycle commands that need root (installing packages, writing to /etc or root-owned mounts) fail with permission errors",
+    doc: include_str!("../../../../docs/rules/DF003.md"),
+};
+
+pub static RULE: RuleDef = RuleDef {
+    meta: &META,
+    check: Check::Dockerfile(check),
+};
+
+fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
+    let doc = cx.doc;
+    let Some(stage) = doc.final_stage() else {
+        return Vec::new();
+    };
+    // An image built `FROM scratch` has no user database to switch to.
+    let base = &doc.instructions()[doc.stages()[final_chain(doc)[0]].from];
+    if matches!(&base.args, Args::From { image, .. } if image.value.eq_ignore_ascii_case("scratch"))
+    {
+        return Vec::new();
+    }
+    let (range, message) = match final_user(doc) {
+        Some((_, u)) if !is_root_user(&u) => return Vec::new(),
+        Some((i, u)) => (
+            doc.instructions()[i].span.clone(),
+            format!("the image runs as root: the last USER of the final stage is `{u}`"),
+        ),
+        None => (
+            doc.instructions()[stage.from].span.clone(),
+            "the image runs as root: the final stage sets no USER".to_string(),
+        ),
+    };
+    let finding = Finding::new(&META, range, "final-stage:USER", message);
+    let Some(user) = created_user(doc) else {
+        return vec![finding.with_note(
+            "the file creates no non-root user: create one (`useradd -m app`) and end the final stage with `USER app`, or set `remoteUser` in devcontainer.json if the base image has one",
+        )];
+    };
+    let last = doc.instructions().len() - 1;
+    let at = doc.line_end_of(doc.instructions()[last].span.end);
+    let fix = Fix::new(
+        format!("Run the image as `{user}`, the user the file creates"),
+        Applicability::Unsafe,
+        vec![Edit::insert(at, format!("{}USER {user}", eol(doc)))],
+        vec![Change::Insert {
+            path: instruction_path(last + 1),
+            value: json!({"keyword": "USER", "args": user}),
+        }],
+    );
+    vec![finding.with_fix(fix)]
+}
+
+/// Options of `useradd`/`adduser` (both flavours) that take a value.
+const VALUE_OPTIONS: &[&str] = &[
+    "-b",
+    "-c",
+    "-d",
+    "-e",
+    "-f",
+    "-g",
+    "-G",
+    "-h",
+    "-k",
+    "-K",
+    "-p",
+    "-P",
+    "-R",
+    "-s",
+    "-u",
+    "-Z",
+    "--base-dir",
+    "--comment",
+    "--home-dir",
+    "--home",
+    "--expiredate",
+    "--inactive",
+    "--gid",
+    "--groups",
+    "--skel",
+    "--key",
+    "--password",
+    "--root",
+    "--prefix",
+    "--shell",
+    "--uid",
+    "--selinux-user",
+    "--ingroup",
+    "--gecos",
+    "--firstuid",
+    "--lastuid",
+    "--conf",
+    "--add-extra-groups",
+];
+
+/// The last non-root user a `RUN` of the final stage (or the stages it
+/// builds on) creates, as `USER` can name it: literally, or as `${NAME}`
+/// when the name is a variable the stage declares.
+fn created_user(doc: &DockerfileDoc) -> Option<String> {
+    let chain = final_chain_instructions(doc);
+    let sites = shell_sites(doc);
+    let mut found = None;
+    for site in sites
+        .iter()
+        .filter(|s| chain.contains(&s.index) && doc.instructions()[s.index].is("RUN"))
+    {
+        let src = &site.text.text;
+        if !src.contains("useradd") && !src.contains("adduser") {
+            continue;
+        }
+        let script = harden_shell::parse(src);
+        for p in &script.pipelines {
+            for c in &p.commands {
+                let Some((at, name)) = harden_shell::program(c) else {
+                    continue;
+                };
+                if name != "useradd" && name != "adduser" {
+                    continue;
+                }
+                let mut operands = Vec::new();
+                let mut i = at + 1;
+                while let Some(w) = c.words.get(i) {
+                    let t = w.text.as_str();
+                    i += if t.starts_with('-') && !t.contains('=') && VALUE_OPTIONS.contains(&t) {
+                        2
+                    } else {
+                        if !t.starts_with('-') {
+                            operands.push(w);
+                        }
+                        1
+                    };
+                }
+                // `adduser user group` adds an existing user to a group.
+                let [w] = operands.as_slice() else { continue };
+                let user = if w.literal {
+                    Some(w.text.clone())
+                } else {
+                    variable_name(&w.text)
+                        .filter(|v| declared_in_chain(doc, &chain, v))
+                        .map(|v| format!("${{{v}}}"))
+                };
+                if let Some(u) = user.filter(|u| !is_root_user(u) && !u.is_empty()) {
+                    found = Some((site.index, u));
+                }
+            }
+        }
+    }
+    found.map(|(_, u)| u)
+}
+
+/// `NAME` of a word that is exactly `$NAME` or `${NAME}`.
+fn variable_name(text: &str) -> Option<&str> {
+    let inner = text.strip_prefix('$')?;
+    let name = inner
+        .strip_prefix('{')
+        .and_then(|s| s.strip_suffix('}'))
+        .unwrap_or(inner);
+    (!name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .then_some(name)
+}
+
+/// Whether an `ARG` or `ENV` of the chain declares `name`.
+fn declared_in_chain(doc: &DockerfileDoc, chain: &[usize], name: &str) -> bool {
+    chain.iter().any(|&i| {
+        let ins = &doc.instructions()[i];
+        let Args::Text(t) = &ins.args else {
+            return false;
+        };
+        if ins.is("ARG") {
+            super::arg_decls(&t.value).iter().any(|(n, _)| n == name)
+        } else if ins.is("ENV") {
+            t.value
+                .split_whitespace()
+                .any(|kv| kv.split('=').next() == Some(name))
+                || t.value.split_whitespace().next() == Some(name)
+        } else {
+            false
+        }
+    })
+}
