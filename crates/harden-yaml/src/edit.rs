@@ -429,22 +429,40 @@ impl<'d> Edits<'d> {
         if self.text.as_bytes().get(colon) != Some(&b':') {
             return fail("no `:` after the key");
         }
-        let end = if self.at_line_start(node.end) {
-            self.line_end(node.end - 1)
-        } else {
-            self.line_end(node.end)
+        // `key: [&anchor] [# comment]` on its own line, the children below:
+        // mark the key empty and delete the children's lines, so comment
+        // lines between them stay.
+        let line_end = self.line_end(colon);
+        if node.content_start <= line_end {
+            return fail("the collection starts on its key's line");
+        }
+        let rest = &self.text[colon + 1..line_end];
+        let code = match rest.find(" #").or_else(|| rest.find("\t#")) {
+            Some(i) => &rest[..i],
+            None if rest.trim_start().starts_with('#') => "",
+            None => rest,
         };
-        let props = self.text[node.start..node.content_start]
-            .split('#')
-            .next()
-            .unwrap_or("")
-            .trim();
-        let replacement = if props.is_empty() {
-            format!(" {empty}")
-        } else {
-            format!(" {props} {empty}")
+        let mut edits = vec![Edit::insert(
+            colon + 1 + code.trim_end().len(),
+            format!(" {empty}"),
+        )];
+        let children: Vec<(usize, usize)> = match &node.kind {
+            NodeKind::Sequence { items } => (0..items.len())
+                .map(|i| Ok((self.dash_before(items, i)?, self.doc.node(items[i]).end)))
+                .collect::<Result<_, EditError>>()?,
+            NodeKind::Mapping { entries } => entries
+                .iter()
+                .map(|e| (self.doc.node(e.key).start, self.doc.node(e.value).end))
+                .collect(),
+            _ => return fail("not a collection"),
         };
-        Ok(vec![Edit::replace(colon + 1..end, replacement)])
+        for (start, end) in children {
+            if !self.starts_line(start) {
+                return fail("a child does not start its line");
+            }
+            edits.push(self.delete_lines(self.line_start(start), self.after_lines(end)));
+        }
+        Ok(merge_adjacent(edits))
     }
 
     fn skip_blanks(&self, mut pos: usize) -> usize {

@@ -320,7 +320,7 @@ fn removing_every_item_leaves_an_empty_sequence() {
     let d = doc("a:\n  cap_add: &caps   # c\n    - SYS_ADMIN\n  b: 1\n");
     let seq = d.path(&["a", "cap_add"]).unwrap();
     let out = apply(&d, &d.edits().remove_items(seq, &[0]).unwrap());
-    assert_eq!(out, "a:\n  cap_add: &caps []\n  b: 1\n");
+    assert_eq!(out, "a:\n  cap_add: &caps []   # c\n  b: 1\n");
     let d = doc("a: [x, y]\n");
     let out = apply(
         &d,
@@ -524,4 +524,18 @@ fn fill_null_value_keeps_the_comment() {
         out.ends_with("t:\n  deploy:\n    resources:\n      limits:\n        memory: 8g\n"),
         "{out}"
     );
+}
+
+#[test]
+fn emptying_a_block_collection_keeps_comment_lines() {
+    let d = doc("s:\n  volumes:\n    # why the socket\n    - /var/run/docker.sock:/s   # gone with its line\n  x:\n    k: 1");
+    let seq = d.path(&["s", "volumes"]).unwrap();
+    let out = apply(&d, &d.edits().remove_items(seq, &[0]).unwrap());
+    assert_eq!(
+        out,
+        "s:\n  volumes: []\n    # why the socket\n  x:\n    k: 1"
+    );
+    let x = d.path(&["s", "x"]).unwrap();
+    let out = apply(&d, &d.edits().remove_entry(x, "k").unwrap());
+    assert!(out.ends_with("  x: {}"), "{out}");
 }
