@@ -55,8 +55,73 @@ pub fn kind_of(path: &Path) -> Option<FileKind> {
             Some(FileKind::Devcontainer)
         }
         _ if is_compose_name(name) => Some(FileKind::Compose),
+        _ if is_dockerfile_name(name) => Some(FileKind::Dockerfile),
         _ => None,
     }
+}
+
+/// `Dockerfile`, `Containerfile`, `Dockerfile.<x>`, `<x>.Dockerfile`, any
+/// case, except ignore files and templates (`Dockerfile.dockerignore`,
+/// `Dockerfile.template`).
+fn is_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    const NOT: &[&str] = &[
+        ".dockerignore",
+        ".template",
+        ".tmpl",
+        ".j2",
+        ".jinja",
+        ".erb",
+        ".md",
+        ".orig",
+        ".bak",
+    ];
+    if NOT.iter().any(|s| lower.ends_with(s)) {
+        return false;
+    }
+    matches!(lower.as_str(), "dockerfile" | "containerfile")
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("containerfile.")
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".containerfile")
+}
+
+/// Dockerfiles a found devcontainer.json builds (`build.dockerfile`, or the
+/// older top-level `dockerFile`, relative to its folder) that discovery did
+/// not find by name.
+fn add_named_dockerfiles(found: &mut Vec<Discovered>) {
+    use harden_core::Document;
+    let mut extra = Vec::new();
+    for d in found.iter().filter(|d| d.kind == FileKind::Devcontainer) {
+        let Ok(text) = std::fs::read_to_string(&d.path) else {
+            continue;
+        };
+        let Ok(doc) = harden_jsonc::JsoncDoc::parse(&text) else {
+            continue;
+        };
+        let value = doc.value();
+        let named = value
+            .get("build")
+            .and_then(|b| b.get("dockerfile"))
+            .or_else(|| value.get("dockerFile"))
+            .and_then(|v| v.as_str());
+        let Some(name) = named else { continue };
+        let path = d.path.parent().unwrap_or(Path::new(".")).join(name);
+        let is_file = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+        let known = found
+            .iter()
+            .chain(extra.iter())
+            .any(|f: &Discovered| same_file(&f.path, &path));
+        if is_file && !known {
+            extra.push(Discovered {
+                display: display(&path),
+                path,
+                kind: FileKind::Dockerfile,
+                root: d.root.clone(),
+            });
+        }
+    }
+    found.extend(extra);
 }
 
 /// `compose.yaml`, `compose.yml`, `docker-compose*.yml` / `.yaml`
@@ -149,13 +214,14 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
                     None => errors.push(FileError::new(
                         &shown,
                         None,
-                        "not a file harden reads (devcontainer.json, compose.yaml, docker-compose*.yml)",
+                        "not a file harden reads (devcontainer.json, compose.yaml, docker-compose*.yml, Dockerfile)",
                     )),
                 }
             }
         }
     }
     add_named_compose_files(&mut found);
+    add_named_dockerfiles(&mut found);
     found.sort_by(|a, b| a.display.cmp(&b.display));
     found.dedup_by(|a, b| a.path == b.path);
     (found, errors)

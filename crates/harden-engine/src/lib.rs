@@ -22,10 +22,12 @@ pub use write::{resolve_target, write_fixed, write_new};
 
 use std::collections::BTreeMap;
 
-use harden_core::{FileKind, Finding, LineIndex, Tier};
+use harden_core::{FileKind, Finding, FixInputs, LineIndex, Tier};
+use harden_dockerfile::DockerfileDoc;
 use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 use harden_rules::ComposeCx;
+use harden_rules::DockerfileCx;
 use harden_rules::{Check, DevcontainerCx, RuleDef};
 use harden_yaml::YamlDoc;
 
@@ -39,6 +41,8 @@ pub struct Settings {
     pub ignores: Vec<Ignore>,
     /// Disregard inline `harden-ignore` comments and config ignores.
     pub no_ignore: bool,
+    /// Values the user supplied for findings' input requests (a download's sha256).
+    pub inputs: FixInputs,
 }
 
 impl Settings {
@@ -49,6 +53,7 @@ impl Settings {
             rule_switches: BTreeMap::new(),
             ignores: Vec::new(),
             no_ignore: false,
+            inputs: FixInputs::default(),
         }
     }
 
@@ -122,6 +127,8 @@ pub fn process_text(
                 let cx = DevcontainerCx {
                     doc,
                     profile: &settings.profile,
+                    inputs: &settings.inputs,
+                    path: display_path,
                 };
                 run_rules(&rules, &cx, |c| match c {
                     Check::Devcontainer(f) => Some(*f),
@@ -143,6 +150,20 @@ pub fn process_text(
                 })
             };
             run_checked::<YamlDoc>(display_path, text, settings, &check, decide)
+        }
+        FileKind::Dockerfile => {
+            let check = |doc: &DockerfileDoc| {
+                let cx = DockerfileCx {
+                    doc,
+                    profile: &settings.profile,
+                    inputs: &settings.inputs,
+                };
+                run_rules(&rules, &cx, |c| match c {
+                    Check::Dockerfile(f) => Some(*f),
+                    _ => None,
+                })
+            };
+            run_checked::<DockerfileDoc>(display_path, text, settings, &check, decide)
         }
         other => Err(FileError::new(
             display_path,

@@ -19,6 +19,10 @@ pub use dockerfile::DockerfileCx;
 pub struct DevcontainerCx<'a> {
     pub doc: &'a JsoncDoc,
     pub profile: &'a Profile,
+    /// Values the user supplied for findings' input requests.
+    pub inputs: &'a harden_core::FixInputs,
+    /// The config's path as shown to users, e.g. `.devcontainer/devcontainer.json`.
+    pub path: &'a str,
 }
 
 #[non_exhaustive]
