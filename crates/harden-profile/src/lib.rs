@@ -22,6 +22,17 @@ pub struct Profile {
     pub capabilities: Capabilities,
     pub mounts: Mounts,
     pub dockerfile: DockerfileParams,
+    pub seccomp: SeccompParams,
+}
+
+/// The generated seccomp profile (tier 3).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeccompParams {
+    pub file_name: String,
+    pub docker_default_denied: Vec<String>,
+    pub extra_denied: Vec<String>,
+    pub deny_namespace_clone: bool,
 }
 
 /// Parameters of the Dockerfile rules.

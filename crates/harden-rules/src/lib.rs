@@ -7,6 +7,7 @@
 pub mod compose;
 pub mod devcontainer;
 pub mod dockerfile;
+pub mod seccomp;
 
 use harden_core::{FileKind, Finding, RuleMeta};
 use harden_jsonc::JsoncDoc;

@@ -66,6 +66,12 @@ pub fn render_case(kind: FileKind, name: &str, text: &str, settings: &Settings) 
     out.push_str(&visible(
         diff.lines().skip(3).collect::<Vec<_>>().join("\n").as_str(),
     ));
+    for f in &outcome.applied {
+        for new in f.fix.iter().flat_map(|x| &x.new_files) {
+            let first = new.content.lines().next().unwrap_or("");
+            out.push_str(&format!("\n--- new file {} ({} bytes, starts `{first}`)", new.relative_path, new.content.len()));
+        }
+    }
     out.push_str("\n--- rejected\n");
     for r in &outcome.rejected {
         out.push_str(&format!(

@@ -7,6 +7,7 @@ mod no_new_privileges_missing;
 mod privileged_container;
 mod resource_limits_missing;
 pub mod run_args;
+mod seccomp_profile_missing;
 mod security_profile_disabled;
 
 use harden_core::{Applicability, Change, Edit, Fix, ValuePath};
@@ -23,6 +24,7 @@ pub static RULES: &[&RuleDef] = &[
     &host_namespace_shared::RULE,
     &security_profile_disabled::RULE,
     &no_new_privileges_missing::RULE,
+    &seccomp_profile_missing::RULE,
 ];
 
 /// How the config creates its container.
