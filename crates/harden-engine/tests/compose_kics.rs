@@ -16,7 +16,11 @@ use harden_profile::Profile;
 /// KICS query -> harden rules, and the word a CP001 message must contain
 /// for per-dimension resource queries.
 const COVERED: &[(&str, &[&str], Option<&str>)] = &[
-    ("container_capabilities_unrestricted", &["CP002", "CP004"], None),
+    (
+        "container_capabilities_unrestricted",
+        &["CP002", "CP004"],
+        None,
+    ),
     ("cpus_not_limited", &["CP001"], Some("CPUs")),
     ("memory_not_limited", &["CP001"], Some("memory")),
     ("pids_limit_not_set", &["CP001"], Some("processes")),
@@ -34,11 +38,36 @@ const COVERED: &[(&str, &[&str], Option<&str>)] = &[
 
 /// Expected results harden does not reproduce, each with the reason.
 const NOT_REPRODUCED: &[(&str, &str, usize, &str)] = &[
-    ("cpus_not_limited", "positive3.yaml", 3, "KICS reports the service and its empty `deploy:`; harden reports once, at `deploy:`"),
-    ("memory_not_limited", "positive3.yaml", 3, "KICS reports the service and its empty `deploy:`; harden reports once, at `deploy:`"),
-    ("volume_has_sensitive_host_directory", "positive1.yaml", 11, "`- /var/lib/backup/data` is an anonymous volume at a container path, not a host mount"),
-    ("volume_has_sensitive_host_directory", "positive2.yaml", 18, "`driver_opts.device` of a named volume is not read"),
-    ("volume_has_sensitive_host_directory", "positive3.yaml", 14, "`driver_opts.mountpoint` of a named volume is not read"),
+    (
+        "cpus_not_limited",
+        "positive3.yaml",
+        3,
+        "KICS reports the service and its empty `deploy:`; harden reports once, at `deploy:`",
+    ),
+    (
+        "memory_not_limited",
+        "positive3.yaml",
+        3,
+        "KICS reports the service and its empty `deploy:`; harden reports once, at `deploy:`",
+    ),
+    (
+        "volume_has_sensitive_host_directory",
+        "positive1.yaml",
+        11,
+        "`- /var/lib/backup/data` is an anonymous volume at a container path, not a host mount",
+    ),
+    (
+        "volume_has_sensitive_host_directory",
+        "positive2.yaml",
+        18,
+        "`driver_opts.device` of a named volume is not read",
+    ),
+    (
+        "volume_has_sensitive_host_directory",
+        "positive3.yaml",
+        14,
+        "`driver_opts.mountpoint` of a named volume is not read",
+    ),
 ];
 
 fn findings(text: &str, codes: &[&str]) -> Vec<Finding> {
@@ -47,15 +76,22 @@ fn findings(text: &str, codes: &[&str]) -> Vec<Finding> {
         list.retain(|c| codes.contains(&c.as_str()));
     }
     let settings = Settings::new(profile, Tier::MAX);
-    harden_engine::process_text("kics", FileKind::Compose, text, &settings, &mut |_, _, _| Decision::Skip)
-        .expect("KICS samples parse")
-        .findings
+    harden_engine::process_text(
+        "kics",
+        FileKind::Compose,
+        text,
+        &settings,
+        &mut |_, _, _| Decision::Skip,
+    )
+    .expect("KICS samples parse")
+    .findings
 }
 
 #[test]
 fn kics_compose_samples() {
     let dir = common::shared_dir().join("oracle/kics");
-    let expected = std::fs::read_to_string(dir.join("EXPECTED.tsv")).expect("shared oracle present");
+    let expected =
+        std::fs::read_to_string(dir.join("EXPECTED.tsv")).expect("shared oracle present");
     // (query, file) -> expected lines (empty for negatives)
     let mut cases: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for line in expected.lines().skip(1) {
@@ -63,7 +99,9 @@ fn kics_compose_samples() {
         if !cols[1].ends_with(".yaml") && !cols[1].ends_with(".yml") {
             continue;
         }
-        let lines = cases.entry((cols[0].to_string(), cols[1].to_string())).or_default();
+        let lines = cases
+            .entry((cols[0].to_string(), cols[1].to_string()))
+            .or_default();
         if cols[2] == "positive" {
             lines.push(cols[3].parse().expect("line number"));
         }
@@ -87,12 +125,19 @@ fn kics_compose_samples() {
                 .filter(|f| word.is_none_or(|w| f.message.contains(w)))
                 .collect();
             if lines.is_empty() && !found.is_empty() {
-                failures.push(format!("{query}/{file} ({variant}): negative flagged: {}", found[0].message));
+                failures.push(format!(
+                    "{query}/{file} ({variant}): negative flagged: {}",
+                    found[0].message
+                ));
             }
             for line in lines {
                 let line = line - shift;
-                let ok = found.iter().any(|f| f.start_pos.line <= line && line <= f.end_pos.line);
-                let excused = NOT_REPRODUCED.iter().any(|(q, f, l, _)| q == query && f == file && l - shift == line);
+                let ok = found
+                    .iter()
+                    .any(|f| f.start_pos.line <= line && line <= f.end_pos.line);
+                let excused = NOT_REPRODUCED
+                    .iter()
+                    .any(|(q, f, l, _)| q == query && f == file && l - shift == line);
                 match (ok, excused) {
                     (true, false) => hit += 1,
                     (false, true) => skipped += 1,

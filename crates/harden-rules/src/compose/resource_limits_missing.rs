@@ -164,6 +164,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
                     .and_then(|p| doc.entries(p).iter().find(|e| e.value == *n).copied())
             })
             .map(|e| doc.entry_range(e))
+            .or_else(|| (!v2).then(|| deepest_key(doc, svc.map, &LIMITS)).flatten())
             .unwrap_or_else(|| key_range(doc, &svc));
         if !missing.is_empty() {
             let mut limits_value = Map::new();
@@ -253,9 +254,10 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
             "Add resource limits",
             Applicability::Unsafe,
         );
+        let what = dims_named(&entries);
         let mut found = findings_from(&META, planned, |s| {
             format!(
-                "{} {} no resource limits",
+                "{} {} no limit on {what}",
                 service_list(s),
                 if s.len() == 1 { "has" } else { "have" }
             )
@@ -292,4 +294,46 @@ fn add_entries(
         }
         Err(e) => *error = Some(e.to_string()),
     }
+}
+
+/// The range of the deepest key of `keys` that exists below `map`.
+fn deepest_key(doc: &YamlDoc, map: NodeId, keys: &[&str]) -> Option<std::ops::Range<usize>> {
+    let mut cur = map;
+    let mut last = None;
+    for k in keys {
+        let Some(f) = doc.lookup(cur, k) else { break };
+        last = Some(doc.range(f.entry.key));
+        let v = doc.resolve(f.entry.value);
+        if !doc.is_mapping(v) {
+            break;
+        }
+        cur = v;
+    }
+    last
+}
+
+/// "memory, CPUs, processes" for the limits that `entries` add.
+fn dims_named(entries: &[(String, Value)]) -> String {
+    fn keys(v: &Value, out: &mut Vec<String>) {
+        if let Value::Object(m) = v {
+            for (k, v) in m {
+                out.push(k.clone());
+                keys(v, out);
+            }
+        }
+    }
+    let mut all: Vec<String> = Vec::new();
+    for (k, v) in entries {
+        all.push(k.clone());
+        keys(v, &mut all);
+    }
+    [Dim::Memory, Dim::Cpus, Dim::Pids]
+        .into_iter()
+        .filter(|d| {
+            let (a, b, _) = names(*d);
+            all.iter().any(|k| k == a || k == b)
+        })
+        .map(|d| names(d).2)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
