@@ -106,7 +106,7 @@ fn add_named_dockerfiles(found: &mut Vec<Discovered>) {
             .or_else(|| value.get("dockerFile"))
             .and_then(|v| v.as_str());
         let Some(name) = named else { continue };
-        let path = d.path.parent().unwrap_or(Path::new(".")).join(name);
+        let path = lexical_clean(&d.path.parent().unwrap_or(Path::new(".")).join(name));
         let is_file = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
         let known = found
             .iter()
@@ -172,6 +172,24 @@ fn add_named_compose_files(found: &mut Vec<Discovered>) {
         }
     }
     found.extend(extra);
+}
+
+/// `a/b/../c` as `a/c`, without touching the file system.
+fn lexical_clean(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -56,7 +56,7 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
             }
             f = f.with_input(SHA256, url.clone());
             let sha = cx.inputs.get(SHA256, &url).filter(|h| is_sha256(h));
-            let hex = sha.map_or_else(|| format!("<sha256 of {url}>"), str::to_string);
+            let hex = sha.map_or_else(|| format!("<sha256-of-{url}>"), str::to_string);
             let flag = format!("--checksum=sha256:{hex}");
             let mut flags: Vec<Value> =
                 vec![json!({"name": "checksum", "value": format!("sha256:{hex}")})];

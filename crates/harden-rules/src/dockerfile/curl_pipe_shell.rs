@@ -86,7 +86,12 @@ pub(crate) fn finding_for(
     let url = m.url.as_deref().unwrap_or("a URL");
     let shape = match m.kind {
         MatchKind::Pipe => format!("{} … | {}", m.tool.name(), m.interpreter),
-        MatchKind::CommandSubstitution => format!("{} \"$({} …)\"", m.interpreter, m.tool.name()),
+        MatchKind::CommandSubstitution if m.interpreter == "eval" => {
+            format!("eval \"$({} …)\"", m.tool.name())
+        }
+        MatchKind::CommandSubstitution => {
+            format!("{} -c \"$({} …)\"", m.interpreter, m.tool.name())
+        }
         MatchKind::ProcessSubstitution => format!("{} <({} …)", m.interpreter, m.tool.name()),
     };
     let message = format!("`{shape}` runs {url} as downloaded, without checking it");

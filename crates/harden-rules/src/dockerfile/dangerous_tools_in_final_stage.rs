@@ -47,7 +47,7 @@ const REMOVE: &[(&str, &[&str])] = &[
 fn provides(pkg: &str, tool: &str) -> bool {
     let pkg = pkg.split(['=', ':']).next().unwrap_or(pkg);
     pkg == tool
-        || matches!(tool, "nc" | "netcat" | "ncat")
+        || is_netcat(tool)
             && (pkg.starts_with("netcat") || matches!(pkg, "ncat" | "nmap-ncat" | "openbsd-netcat"))
 }
 
@@ -103,11 +103,22 @@ fn tools_present(doc: &DockerfileDoc, tools: &[String]) -> Vec<(String, usize)> 
             }
         }
     }
-    tools
-        .iter()
-        .zip(state)
-        .filter_map(|(t, s)| s.map(|i| (t.clone(), i)))
-        .collect()
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for (tool, at) in tools.iter().zip(state) {
+        let Some(at) = at else { continue };
+        // One netcat package provides `nc`, `netcat` and `ncat`: name it once.
+        let same_netcat = out
+            .iter()
+            .any(|(t, i)| *i == at && is_netcat(t) && is_netcat(tool));
+        if !same_netcat {
+            out.push((tool.clone(), at));
+        }
+    }
+    out
+}
+
+fn is_netcat(tool: &str) -> bool {
+    matches!(tool, "nc" | "netcat" | "ncat")
 }
 
 fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
