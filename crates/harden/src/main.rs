@@ -24,7 +24,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// List findings.
-    Check(RunArgs),
+    Check(CheckArgs),
     /// Print the fixes as a unified diff that `git apply` accepts; writes nothing.
     Diff(DiffArgs),
     /// Apply fixes: asks about each one on a terminal; `--yes` applies safe fixes.
@@ -66,9 +66,30 @@ struct RunArgs {
 }
 
 #[derive(clap::Args)]
+struct CheckArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    format: FormatArg,
+}
+
+#[derive(clap::Args)]
+struct FormatArg {
+    /// Output format: text for people; json (docs/output-formats.md), sarif,
+    /// markdown (a PR comment) or github (workflow annotations) for machines.
+    #[arg(long = "format", default_value = "text", value_parser = clap::builder::TypedValueParser::map(
+        clap::builder::PossibleValuesParser::new(harden_render::Format::ALL.map(|f| f.name())),
+        |s| s.parse::<harden_render::Format>().expect("listed"),
+    ))]
+    format: harden_render::Format,
+}
+
+#[derive(clap::Args)]
 struct DiffArgs {
     #[command(flatten)]
     run: RunArgs,
+    #[command(flatten)]
+    format: FormatArg,
     /// Which fixes the diff includes: only safe ones, or unsafe ones too.
     #[arg(long, value_enum, default_value_t = FixLevel::Unsafe)]
     fixes: FixLevel,
@@ -94,8 +115,8 @@ const EXIT_ERROR: u8 = 2;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Check(args) => run(&args, None),
-        Command::Diff(args) => run(&args.run, Some(args.fixes)),
+        Command::Check(args) => run(&args.run, None, args.format.format),
+        Command::Diff(args) => run(&args.run, Some(args.fixes), args.format.format),
         Command::Apply(args) => apply::apply(&args),
         Command::Rule { code } => rule_doc(&code),
         Command::Profiles { profile } => profiles(profile.as_ref()),
@@ -154,7 +175,7 @@ fn settings_from(args: &RunArgs) -> Result<Settings, String> {
     Ok(settings)
 }
 
-fn run(args: &RunArgs, diff: Option<FixLevel>) -> u8 {
+fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) -> u8 {
     let settings = match settings_from(args) {
         Ok(s) => s,
         Err(e) => {
@@ -168,6 +189,8 @@ fn run(args: &RunArgs, diff: Option<FixLevel>) -> u8 {
         args.paths.clone()
     };
     let (files, errors) = discover(&paths);
+    // Errors also go into the machine formats' output.
+    let mut problems: Vec<FileError> = errors.clone();
     let mut errored = !errors.is_empty();
     for e in &errors {
         eprintln!("{e}");
@@ -192,6 +215,7 @@ fn run(args: &RunArgs, diff: Option<FixLevel>) -> u8 {
             Err(e) => {
                 errored = true;
                 eprintln!("{e}");
+                problems.push(e);
             }
         }
     }
@@ -206,21 +230,25 @@ fn run(args: &RunArgs, diff: Option<FixLevel>) -> u8 {
         }
         for r in &outcome.rejected {
             errored = true;
-            eprintln!(
-                "{}",
-                FileError::new(
-                    path,
-                    Some(r.finding.start_pos),
-                    format!(
-                        "internal error: the {} fix was dropped: {}",
-                        r.finding.rule.code, r.reason
-                    )
-                )
+            let e = FileError::new(
+                path,
+                Some(r.finding.start_pos),
+                format!(
+                    "internal error: the {} fix was dropped: {}",
+                    r.finding.rule.code, r.reason
+                ),
             );
+            eprintln!("{e}");
+            problems.push(e);
         }
-        let written = match diff {
-            None => output::write_findings(&mut stdout, path, &outcome.findings),
-            Some(_) => output::write_diff(&mut stdout, path, outcome, color),
+        let written = match (format, diff) {
+            (harden_render::Format::Text, None) => {
+                output::write_findings(&mut stdout, path, &outcome.findings)
+            }
+            (harden_render::Format::Text, Some(_)) => {
+                output::write_diff(&mut stdout, path, outcome, color)
+            }
+            _ => Ok(()),
         };
         if written.is_err() {
             return EXIT_ERROR;
@@ -235,8 +263,31 @@ fn run(args: &RunArgs, diff: Option<FixLevel>) -> u8 {
                 .iter()
                 .any(|f| f.rule.severity >= Severity::Warning);
     }
+    if format != harden_render::Format::Text {
+        let rules: Vec<&'static harden_core::RuleMeta> = settings
+            .active_rules()
+            .iter()
+            .map(|(r, _)| r.meta)
+            .collect();
+        let report = harden_render::Report {
+            mode: match diff {
+                Some(_) => harden_render::Mode::Diff,
+                None => harden_render::Mode::Check,
+            },
+            files: &outcomes,
+            errors: &problems,
+            rules: &rules,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            color: false,
+        };
+        if harden_render::render(&mut stdout, format, &report).is_err() {
+            return EXIT_ERROR;
+        }
+    }
     let _ = stdout.flush();
-    if diff.is_some() {
+    if format != harden_render::Format::Text {
+        // Machine formats carry everything on stdout; no summary.
+    } else if diff.is_some() {
         output::write_diff_summary(&mut std::io::stderr().lock(), &outcomes);
     } else {
         output::write_check_summary(&mut std::io::stderr().lock(), &outcomes, files.len());

@@ -1,134 +1,14 @@
-//! Text output: findings, diffs and summaries.
+//! Text output: the profile listing here; findings, diffs and summaries
+//! live in harden-render's `text` format.
 
 use std::io::{self, Write};
-use std::path::Path;
 
-use harden_core::{unified_diff, Finding, Tier};
-use harden_engine::FileOutcome;
+use harden_core::Tier;
 use harden_profile::Profile;
 
-pub fn write_findings(out: &mut impl Write, path: &str, findings: &[Finding]) -> io::Result<()> {
-    for f in findings {
-        writeln!(
-            out,
-            "{path}:{}: {} {} [tier {}, {}] {}",
-            f.start_pos, f.rule.code, f.rule.name, f.tier, f.rule.severity, f.message
-        )?;
-        if let Some(fix) = &f.fix {
-            writeln!(out, "    fix ({}): {}", fix.applicability, fix.title)?;
-        }
-        if let Some(note) = &f.note {
-            writeln!(out, "    note: {note}")?;
-        }
-        writeln!(out, "    may break: {}", f.rule.breakage)?;
-    }
-    Ok(())
-}
-
-/// The path of a file a fix creates, next to the file it fixes.
-pub fn new_file_path(path: &str, relative: &str) -> String {
-    match Path::new(path)
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-    {
-        Some(dir) => format!("{}/{relative}", dir.display()),
-        None => relative.to_string(),
-    }
-}
-
-pub fn write_diff(
-    out: &mut impl Write,
-    path: &str,
-    outcome: &FileOutcome,
-    color: bool,
-) -> io::Result<()> {
-    let mut text = unified_diff(path, Some(&outcome.original), &outcome.fixed, 3);
-    for f in &outcome.applied {
-        for new in f.fix.iter().flat_map(|x| &x.new_files) {
-            text.push_str(&unified_diff(
-                &new_file_path(path, &new.relative_path),
-                None,
-                &new.content,
-                3,
-            ));
-        }
-    }
-    if !color {
-        return out.write_all(text.as_bytes());
-    }
-    for line in text.split_inclusive('\n') {
-        let (body, eol) = match line.strip_suffix('\n') {
-            Some(b) => (b, "\n"),
-            None => (line, ""),
-        };
-        let style = if body.starts_with("diff --git")
-            || body.starts_with("+++")
-            || body.starts_with("---")
-            || body.starts_with("new file")
-        {
-            "\x1b[1m"
-        } else if body.starts_with('+') {
-            "\x1b[32m"
-        } else if body.starts_with('-') {
-            "\x1b[31m"
-        } else if body.starts_with("@@") {
-            "\x1b[36m"
-        } else {
-            ""
-        };
-        if style.is_empty() {
-            out.write_all(line.as_bytes())?;
-        } else {
-            write!(out, "{style}{body}\x1b[0m{eol}")?;
-        }
-    }
-    Ok(())
-}
-
-pub fn write_diff_summary(out: &mut impl Write, outcomes: &[(String, FileOutcome)]) {
-    for (path, o) in outcomes {
-        for f in &o.applied {
-            let fix = f.fix.as_ref().expect("applied findings have fixes");
-            let _ = writeln!(
-                out,
-                "{path}:{}: {} ({}, tier {}): {}",
-                f.start_pos, f.rule.code, fix.applicability, f.tier, fix.title
-            );
-        }
-        for f in o.remaining.iter() {
-            let what = match (&f.fix, &f.note) {
-                (Some(fix), _) => format!("not applied ({}): {}", fix.applicability, fix.title),
-                (None, Some(note)) => format!("no automatic fix: {note}"),
-                (None, None) => "no automatic fix".to_string(),
-            };
-            let _ = writeln!(
-                out,
-                "{path}:{}: {} {}: {what}",
-                f.start_pos, f.rule.code, f.message
-            );
-        }
-        if !o.converged {
-            let _ = writeln!(
-                out,
-                "{path}: fixes did not settle within {} passes",
-                harden_engine::MAX_PASSES
-            );
-        }
-    }
-}
-
-pub fn write_check_summary(out: &mut impl Write, outcomes: &[(String, FileOutcome)], files: usize) {
-    let findings: usize = outcomes.iter().map(|(_, o)| o.findings.len()).sum();
-    let fixable: usize = outcomes
-        .iter()
-        .flat_map(|(_, o)| &o.findings)
-        .filter(|f| f.fix.is_some())
-        .count();
-    let _ = writeln!(
-        out,
-        "{findings} findings ({fixable} fixable) in {files} files"
-    );
-}
+pub use harden_render::text::{
+    new_file_path, write_check_summary, write_diff, write_diff_summary, write_findings,
+};
 
 pub fn write_profile(out: &mut impl Write, profile: &Profile) -> io::Result<()> {
     writeln!(out, "profile {}: {}", profile.name, profile.description)?;
