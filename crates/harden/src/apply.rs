@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use harden_core::{unified_diff, Applicability, Finding, Severity};
 use harden_engine::{
     discover, process_text, read_source, resolve_target, write_fixed, write_new, Decision,
-    FileError,
+    FileError, Settings,
 };
 
 use crate::{output, settings_from, RunArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
@@ -104,6 +104,49 @@ impl Prompter {
     }
 }
 
+/// Ask for the values that fixes need and harden cannot compute (the sha256
+/// of a download), so that those fixes can be offered; an empty answer skips.
+fn ask_for_inputs(path: &str, kind: harden_core::FileKind, text: &str, settings: &mut Settings) {
+    let mut skip = |_: &Finding, _: &str, _: &str| Decision::Skip;
+    let Ok(outcome) = process_text(path, kind, text, settings, &mut skip) else {
+        return;
+    };
+    let mut asked = std::collections::BTreeSet::new();
+    for f in &outcome.findings {
+        let Some(request) = &f.input else { continue };
+        if settings
+            .inputs
+            .get(&request.kind, &request.subject)
+            .is_some()
+            || !asked.insert(request.clone())
+        {
+            continue;
+        }
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(
+            out,
+            "\n{path}:{}: {} {}",
+            f.start_pos, f.rule.code, f.message
+        );
+        let _ = write!(
+            out,
+            "  {} of {} (empty to skip): ",
+            request.kind, request.subject
+        );
+        let _ = out.flush();
+        let mut answer = String::new();
+        if std::io::stdin().lock().read_line(&mut answer).unwrap_or(0) == 0 {
+            return;
+        }
+        let answer = answer.trim();
+        if !answer.is_empty() {
+            settings
+                .inputs
+                .insert(request.kind.clone(), request.subject.clone(), answer);
+        }
+    }
+}
+
 pub fn apply(args: &ApplyArgs) -> u8 {
     let interactive = !args.yes && !args.dry_run;
     if interactive && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
@@ -113,7 +156,7 @@ pub fn apply(args: &ApplyArgs) -> u8 {
         );
         return EXIT_ERROR;
     }
-    let settings = match settings_from(&args.run) {
+    let mut settings = match settings_from(&args.run) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("harden: {e}");
@@ -149,6 +192,9 @@ pub fn apply(args: &ApplyArgs) -> u8 {
                 continue;
             }
         };
+        if interactive && !prompter.quit {
+            ask_for_inputs(&file.display, file.kind, &text, &mut settings);
+        }
         let mut decide = |f: &Finding, before: &str, after: &str| {
             let fix = f.fix.as_ref().expect("asked only about fixes");
             if interactive {

@@ -158,3 +158,34 @@ fn a_symlink_out_of_the_root_and_a_read_only_file_are_refused() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("read-only; not written"));
     assert_eq!(std::fs::read_to_string(&ro).unwrap(), INSECURE);
 }
+
+#[test]
+fn a_fix_that_needs_a_checksum_asks_for_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = write(
+        tmp.path(),
+        "Dockerfile",
+        "FROM debian:12\nRUN curl -fsSL https://example.com/install.sh | bash\n",
+    );
+    let sha = "ab".repeat(32);
+    let driver = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pty_drive.py");
+    let out = Command::new("python3")
+        .arg(driver)
+        .arg(tmp.path())
+        .arg(format!("{sha},y"))
+        .arg(BIN)
+        .arg("apply")
+        .output()
+        .expect("python3 runs the pty driver");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("sha256 of https://example.com/install.sh (empty to skip): "),
+        "{screen}"
+    );
+    let text = std::fs::read_to_string(file).unwrap();
+    assert!(
+        text.contains(&format!("echo \"{sha}  /tmp/install.sh\"")),
+        "{text}"
+    );
+    assert!(!text.contains("| bash"), "{text}");
+}

@@ -10,7 +10,7 @@ import select
 import sys
 import time
 
-PROMPT = b"[e]xplain: "
+PROMPTS = (b"[e]xplain: ", b"(empty to skip): ")
 
 cwd, answers, cmd = sys.argv[1], [a for a in sys.argv[2].split(",") if a], sys.argv[3:]
 pid, fd = pty.fork()
@@ -33,7 +33,7 @@ while time.time() < deadline:
     if not data:
         break
     out += data
-    while out.count(PROMPT) > typed and typed < len(answers):
+    while sum(out.count(p) for p in PROMPTS) > typed and typed < len(answers):
         os.write(fd, (answers[typed] + "\n").encode())
         typed += 1
 _, status = os.waitpid(pid, 0)
