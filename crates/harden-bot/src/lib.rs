@@ -76,9 +76,9 @@ pub enum PrAction {
 impl fmt::Display for Outcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let pr = |p: &PrAction| match p {
-            PrAction::Created => "opened a pull request".to_string(),
-            PrAction::Edited(n) => format!("updated pull request #{n}"),
-            PrAction::Unchanged(n) => format!("pull request #{n} is up to date"),
+            PrAction::Created => "pull request opened".to_string(),
+            PrAction::Edited(n) => format!("pull request #{n} updated"),
+            PrAction::Unchanged(n) => format!("pull request #{n} already up to date"),
         };
         match self {
             Outcome::NothingToFix => write!(f, "nothing to fix"),
@@ -86,10 +86,10 @@ impl fmt::Display for Outcome {
                 write!(f, "{branch} and its pull request are up to date")
             }
             Outcome::Committed { branch, pr: p } => {
-                write!(f, "committed the fixes on {branch}; {}", pr(p))
+                write!(f, "new commit on {branch}; {}", pr(p))
             }
             Outcome::PrOnly { branch, pr: p } => {
-                write!(f, "{branch} is up to date; {}", pr(p))
+                write!(f, "{branch} already up to date; {}", pr(p))
             }
         }
     }

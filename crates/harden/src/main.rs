@@ -1,6 +1,7 @@
 //! The `harden` command line: glue between the engine and the terminal.
 
 mod apply;
+mod bot;
 mod output;
 
 use std::io::{IsTerminal, Write};
@@ -29,6 +30,8 @@ enum Command {
     Diff(DiffArgs),
     /// Apply fixes: asks about each one on a terminal; `--yes` applies safe fixes.
     Apply(apply::ApplyArgs),
+    /// Commit the fixes on the branch harden/tier-N and open or update its pull request.
+    Bot(bot::BotArgs),
     /// Print a rule's documentation.
     Rule {
         /// Rule code (DC003) or name (privileged-container).
@@ -118,6 +121,7 @@ fn main() -> ExitCode {
         Command::Check(args) => run(&args.run, None, args.format.format),
         Command::Diff(args) => run(&args.run, Some(args.fixes), args.format.format),
         Command::Apply(args) => apply::apply(&args),
+        Command::Bot(args) => bot::bot(&args),
         Command::Rule { code } => rule_doc(&code),
         Command::Profiles { profile } => profiles(profile.as_ref()),
     };
