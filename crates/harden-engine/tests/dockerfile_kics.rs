@@ -59,7 +59,9 @@ fn kics_dockerfile_samples() {
                 negatives += 1;
             }
             if got != want {
-                failures.push(format!("{query}/{file} ({code}): expected lines {want:?}, got {got:?}"));
+                failures.push(format!(
+                    "{query}/{file} ({code}): expected lines {want:?}, got {got:?}"
+                ));
             }
         }
     }

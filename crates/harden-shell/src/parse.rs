@@ -94,6 +94,33 @@ pub enum SubstKind {
     ProcessOut,
 }
 
+impl Script {
+    /// Every simple command, those inside substitutions included, in order.
+    pub fn all_commands(&self) -> Vec<&Command> {
+        let mut out = Vec::new();
+        collect_commands(self, &mut out);
+        out
+    }
+}
+
+fn collect_commands<'s>(script: &'s Script, out: &mut Vec<&'s Command>) {
+    for p in &script.pipelines {
+        for c in &p.commands {
+            out.push(c);
+            let words = c
+                .assignments
+                .iter()
+                .chain(&c.words)
+                .chain(c.redirects.iter().filter_map(|r| r.target.as_ref()));
+            for w in words {
+                for s in &w.substs {
+                    collect_commands(&s.script, out);
+                }
+            }
+        }
+    }
+}
+
 impl Word {
     /// Whether the whole word is one substitution (possibly double-quoted).
     pub fn sole_subst(&self, src: &str) -> Option<&Subst> {

@@ -3,6 +3,7 @@
 mod capabilities_not_dropped;
 mod dangerous_capability_added;
 mod host_namespace_shared;
+mod lifecycle_curl_pipe_shell;
 mod no_new_privileges_missing;
 mod privileged_container;
 mod resource_limits_missing;
@@ -25,6 +26,7 @@ pub static RULES: &[&RuleDef] = &[
     &security_profile_disabled::RULE,
     &no_new_privileges_missing::RULE,
     &seccomp_profile_missing::RULE,
+    &lifecycle_curl_pipe_shell::RULE,
 ];
 
 /// How the config creates its container.

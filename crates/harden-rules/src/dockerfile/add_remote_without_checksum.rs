@@ -3,7 +3,7 @@ use harden_dockerfile::{instruction_value, Source};
 use harden_shell::is_sha256;
 use serde_json::{json, Value};
 
-use super::{instruction_path, sources, SHA256};
+use super::{instruction_path, sources, stable_targets, SHA256};
 use crate::{Check, DockerfileCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -47,7 +47,7 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
             let mut f = Finding::new(
                 &META,
                 p.span.clone(),
-                format!("{}:{url}", instruction_path(index)),
+                format!("ADD {url}"),
                 format!("`ADD {url}` puts whatever the server sends into the image, unchecked"),
             );
             if srcs.len() != 1 {
@@ -87,6 +87,10 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
             }
             out.push(f);
         }
+    }
+    let targets = stable_targets(out.iter().map(|f| f.target.clone()).collect());
+    for (f, t) in out.iter_mut().zip(targets) {
+        f.target = t;
     }
     out
 }

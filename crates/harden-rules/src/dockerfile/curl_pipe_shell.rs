@@ -1,9 +1,7 @@
-use std::collections::HashMap;
-
 use harden_core::{Applicability, FileKind, Finding, FixInputs, RuleMeta, Severity, Tier};
 use harden_shell::{is_sha256, Match, MatchKind};
 
-use super::shell_sites;
+use super::{shell_sites, stable_targets, ShellSite};
 use crate::{Check, DockerfileCx, RuleDef};
 
 /// The [`harden_core::InputRequest`] kind this rule asks for, by URL.
@@ -33,56 +31,61 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
         .iter()
         .map(String::as_str)
         .collect();
-    let mut out = Vec::new();
+    // (site, the matches of one URL in it, in order)
+    let mut groups: Vec<(ShellSite, Vec<Match>)> = Vec::new();
     for site in shell_sites(cx.doc) {
         let src = &site.text.text;
         if !src.contains("curl") && !src.contains("wget") {
             continue;
         }
         let script = harden_shell::parse(src);
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut by_url: Vec<Vec<Match>> = Vec::new();
         for m in harden_shell::find(&script, src, &interpreters) {
-            let url = m.url.clone().unwrap_or_else(|| "?".into());
-            let n = seen.entry(url.clone()).or_default();
-            let target = match *n {
-                0 => format!("{}:{url}", site.path),
-                k => format!("{}:{url}#{k}", site.path),
-            };
-            *n += 1;
-            let range = site.source_range(m.range.clone());
-            out.push(finding(
-                &m,
-                range,
-                target,
-                cx.inputs,
-                |edits, title, app| site.fix(edits, title, app),
-            ));
+            match by_url.iter_mut().find(|g| g[0].url == m.url) {
+                Some(g) => g.push(m),
+                None => by_url.push(vec![m]),
+            }
         }
+        groups.extend(by_url.into_iter().map(|g| (site.clone(), g)));
     }
-    out
+    let keys = groups
+        .iter()
+        .map(|(_, g)| g[0].url.clone().unwrap_or_else(|| "?".into()))
+        .collect();
+    groups
+        .iter()
+        .zip(stable_targets(keys))
+        .map(|((site, group), target)| {
+            let range = site.source_range(group[0].range.clone());
+            finding(group, range, target, cx.inputs, |edits, title, app| {
+                site.fix(edits, title, app)
+            })
+        })
+        .collect()
 }
 
-/// The finding for one match, shared with the devcontainer lifecycle rule:
+/// The finding for the matches of one URL in one piece of shell, shared with the devcontainer lifecycle rule:
 /// a fix with the user's sha256 (unsafe), or shown with a placeholder.
 pub fn finding(
-    m: &Match,
+    group: &[Match],
     range: std::ops::Range<usize>,
     target: String,
     inputs: &FixInputs,
     make_fix: impl Fn(&[harden_shell::TextEdit], String, Applicability) -> harden_core::Fix,
 ) -> Finding {
     let meta: &'static RuleMeta = &META;
-    finding_for(meta, m, range, target, inputs, make_fix)
+    finding_for(meta, group, range, target, inputs, make_fix)
 }
 
 pub(crate) fn finding_for(
     meta: &'static RuleMeta,
-    m: &Match,
+    group: &[Match],
     range: std::ops::Range<usize>,
     target: String,
     inputs: &FixInputs,
     make_fix: impl Fn(&[harden_shell::TextEdit], String, Applicability) -> harden_core::Fix,
 ) -> Finding {
+    let m = &group[0];
     let url = m.url.as_deref().unwrap_or("a URL");
     let shape = match m.kind {
         MatchKind::Pipe => format!("{} … | {}", m.tool.name(), m.interpreter),
@@ -94,9 +97,13 @@ pub(crate) fn finding_for(
         }
         MatchKind::ProcessSubstitution => format!("{} <({} …)", m.interpreter, m.tool.name()),
     };
-    let message = format!("`{shape}` runs {url} as downloaded, without checking it");
+    let times = match group.len() {
+        1 => String::new(),
+        n => format!(" ({n} times)"),
+    };
+    let message = format!("`{shape}` runs {url} as downloaded, without checking it{times}");
     let mut f = Finding::new(meta, range, target, message);
-    if let Some(reason) = m.no_fix {
+    if let Some(reason) = group.iter().find_map(|m| m.no_fix) {
         return f.with_note(format!(
             "no automatic fix: {reason}; download to a file, check its sha256 with `sha256sum -c`, then run it"
         ));
@@ -109,7 +116,12 @@ pub(crate) fn finding_for(
         .as_deref()
         .and_then(|u| inputs.get(SHA256, u))
         .filter(|h| is_sha256(h));
-    let Some(edits) = m.rewrite(sha) else {
+    let Some(edits) = group
+        .iter()
+        .map(|m| m.rewrite(sha))
+        .collect::<Option<Vec<_>>>()
+        .map(|e| e.concat())
+    else {
         return f;
     };
     match sha {

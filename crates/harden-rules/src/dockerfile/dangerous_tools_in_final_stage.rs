@@ -68,7 +68,7 @@ fn packages<'c>(c: &'c Command, at: usize, table: &[(&str, &[&str])], name: &str
 }
 
 fn commands(script: &Script) -> impl Iterator<Item = &Command> {
-    script.pipelines.iter().flat_map(|p| p.commands.iter())
+    script.all_commands().into_iter()
 }
 
 /// For each tool: present at the end of the build, with the instruction that put it there.
@@ -147,13 +147,25 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
         "final-stage:tools",
         format!("the final image keeps {}", list.join(", ")),
     );
-    vec![finding.with_fix(purge_fix(doc, &params.purge_binaries, params.strip_setuid))]
+    let last_evidence = present.iter().map(|(_, i)| *i).max().unwrap_or(0);
+    vec![finding.with_fix(purge_fix(
+        doc,
+        &params.purge_binaries,
+        params.strip_setuid,
+        last_evidence,
+    ))]
 }
 
-/// The purge step, placed where it runs as root: before the final stage's
-/// closing non-root `USER`, or at the end, switching to root around it when
-/// needed.
-fn purge_fix(doc: &DockerfileDoc, tools: &[String], strip_setuid: bool) -> Fix {
+/// The purge step, placed after the last instruction that puts a tool in
+/// the image and where it runs as root: before the final stage's closing
+/// non-root `USER` when that comes later, otherwise at the end, switching to
+/// root around it when needed.
+fn purge_fix(
+    doc: &DockerfileDoc,
+    tools: &[String],
+    strip_setuid: bool,
+    last_evidence: usize,
+) -> Fix {
     let ins = doc.instructions();
     let stage = doc.final_stage().expect("checked");
     let closing_user = stage
@@ -161,7 +173,9 @@ fn purge_fix(doc: &DockerfileDoc, tools: &[String], strip_setuid: bool) -> Fix {
         .clone()
         .rev()
         .find(|&i| ins[i].is("USER"))
-        .filter(|&i| matches!(&ins[i].args, Args::Text(t) if !is_root_user(&t.value)));
+        .filter(|&i| {
+            i > last_evidence && matches!(&ins[i].args, Args::Text(t) if !is_root_user(&t.value))
+        });
     let chain = final_chain_instructions(doc);
     let (at_index, offset, before) = match closing_user {
         Some(k) => (k, doc.line_start_of(ins[k].span.start), true),

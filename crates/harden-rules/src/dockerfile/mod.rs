@@ -24,6 +24,7 @@ use harden_profile::Profile;
 
 use crate::RuleDef;
 
+pub(crate) use curl_pipe_shell::finding_for;
 pub use curl_pipe_shell::SHA256;
 
 /// What a Dockerfile check sees.
@@ -111,6 +112,23 @@ impl ShellSite {
 fn json_escape(s: &str) -> String {
     let quoted = serde_json::to_string(s).unwrap_or_default();
     quoted[1..quoted.len() - 1].to_string()
+}
+
+/// Finding targets that survive fixes of other findings: `key`, or
+/// `key#n` when `n` later items share the key. Counting from the end keeps
+/// the targets of the items after a fixed one (the engine fixes the first
+/// one first) and never depends on instruction indices, which inserted
+/// instructions shift.
+pub fn stable_targets(keys: Vec<String>) -> Vec<String> {
+    keys.iter()
+        .enumerate()
+        .map(
+            |(i, k)| match keys[i + 1..].iter().filter(|x| *x == k).count() {
+                0 => k.clone(),
+                n => format!("{k}#{n}"),
+            },
+        )
+        .collect()
 }
 
 /// `/instructions/<i>`.

@@ -3,7 +3,7 @@ use harden_dockerfile::{heredoc_body_value, Args, LogicalText, Source};
 use harden_shell::TextEdit;
 use serde_json::Value;
 
-use super::{instruction_path, shell_sites};
+use super::{instruction_path, shell_sites, stable_targets};
 use crate::{Check, DockerfileCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -39,7 +39,7 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
             .collect();
         let range = site.source_range(first.start..first.end + 3);
         let fix = site.fix(&edits, TITLE, Applicability::Unsafe);
-        out.push(finding(range, format!("{}:NOPASSWD", site.path), hits.len()).with_fix(fix));
+        out.push(finding(range, "NOPASSWD".into(), hits.len()).with_fix(fix));
     }
     // A sudoers file written by `COPY <<EOF /etc/sudoers.d/x`.
     for (index, ins) in doc.instructions().iter().enumerate() {
@@ -80,8 +80,13 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
                 }],
             );
             let range = source_range(&text, first.start..first.end + 3);
-            out.push(finding(range, format!("{path}:NOPASSWD"), hits.len()).with_fix(fix));
+            out.push(finding(range, "NOPASSWD".into(), hits.len()).with_fix(fix));
         }
+    }
+    out.sort_by_key(|f| f.start);
+    let targets = stable_targets(out.iter().map(|f| f.target.clone()).collect());
+    for (f, t) in out.iter_mut().zip(targets) {
+        f.target = t;
     }
     out
 }

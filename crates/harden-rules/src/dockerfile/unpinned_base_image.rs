@@ -1,7 +1,7 @@
 use harden_core::{FileKind, Finding, RuleMeta, Severity, Tier};
 use harden_dockerfile::Args;
 
-use super::{global_args, instruction_path, substitute};
+use super::{global_args, stable_targets, substitute};
 use crate::{Check, DockerfileCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -61,7 +61,7 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
             Finding::new(
                 &META,
                 image.span.clone(),
-                format!("{}:image", instruction_path(stage.from)),
+                format!("FROM {}", image.value),
                 format!(
                     "`FROM {}`{via} {problem}: each build may get a different image",
                     image.value
@@ -69,6 +69,10 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
             )
             .with_note("pin a version tag, or better a digest: `image:tag@sha256:<digest>`"),
         );
+    }
+    let targets = stable_targets(out.iter().map(|f| f.target.clone()).collect());
+    for (f, t) in out.iter_mut().zip(targets) {
+        f.target = t;
     }
     out
 }
