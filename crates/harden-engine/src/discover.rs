@@ -175,7 +175,7 @@ fn add_named_compose_files(found: &mut Vec<Discovered>) {
 }
 
 /// `a/b/../c` as `a/c`, without touching the file system.
-fn lexical_clean(path: &Path) -> PathBuf {
+pub(crate) fn lexical_clean(path: &Path) -> PathBuf {
     use std::path::Component;
     let mut out = PathBuf::new();
     for c in path.components() {

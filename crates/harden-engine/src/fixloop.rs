@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use harden_core::{
     apply_changes, apply_edits, Applicability, Change, Document, Finding, LineCol, LineEnding,
-    ParseError, SourceText,
+    NewFile, ParseError, SourceText,
 };
 
 use crate::locate;
@@ -35,6 +35,7 @@ pub struct FileOutcome {
     /// Findings on the original text.
     pub findings: Vec<Finding>,
     /// Findings whose fix was applied, located in the text they applied to.
+    /// A new file that several of them create is listed with the first only.
     pub applied: Vec<Finding>,
     /// Fixes dropped by verification: internal errors to report.
     pub rejected: Vec<Rejected>,
@@ -72,6 +73,9 @@ pub(crate) fn run<D: Document>(
     let mut approved: HashSet<Key> = HashSet::new();
     let mut applied = Vec::new();
     let mut rejected = Vec::new();
+    // Files created by applied fixes. Fixes that create the same file
+    // (several services loading one seccomp profile) create it once.
+    let mut created: Vec<NewFile> = Vec::new();
     let mut converged = false;
     let mut stopped = false;
 
@@ -93,6 +97,22 @@ pub(crate) fn run<D: Document>(
         let mut accepted: Vec<(&Finding, String, D)> = Vec::new();
         for f in candidates {
             let fix = f.fix.as_ref().expect("filtered");
+            let clash = fix.new_files.iter().find(|n| {
+                created
+                    .iter()
+                    .any(|c| c.relative_path == n.relative_path && c.content != n.content)
+            });
+            if let Some(clash) = clash {
+                settled.insert(key(f));
+                rejected.push(Rejected {
+                    finding: f.clone(),
+                    reason: format!(
+                        "it creates {}, which an applied fix creates with other content",
+                        clash.relative_path
+                    ),
+                });
+                continue;
+            }
             if accepted
                 .iter()
                 .any(|(a, _, _)| a.fix.as_ref().expect("has fix").conflicts_with(fix))
@@ -161,6 +181,13 @@ pub(crate) fn run<D: Document>(
         }
         for f in &applied_now {
             settled.insert(key(f));
+        }
+        for f in &mut applied_now {
+            if let Some(fix) = f.fix.as_mut() {
+                fix.new_files
+                    .retain(|n| !created.iter().any(|c| c.relative_path == n.relative_path));
+                created.extend(fix.new_files.iter().cloned());
+            }
         }
         applied.extend(applied_now);
         findings = check(&doc);

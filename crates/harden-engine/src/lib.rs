@@ -9,6 +9,7 @@
 mod config;
 mod discover;
 mod fixloop;
+mod links;
 mod read;
 mod suppress;
 mod write;
@@ -21,6 +22,7 @@ pub use suppress::{suppressions, Suppression};
 pub use write::{resolve_target, write_fixed, write_new};
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use harden_core::{FileKind, Finding, FixInputs, LineIndex, Tier};
 use harden_dockerfile::DockerfileDoc;
@@ -112,7 +114,10 @@ fn run_rules<C>(
 }
 
 /// Check and fix one file's text. `decide` is asked about every fix that
-/// passed verification (see [`Decision`]).
+/// passed verification (see [`Decision`]). When `display_path` names a file
+/// on disk, the compose-mode devcontainer.json files and compose files next
+/// to it are read for their links (a dev container's service and compose
+/// file, see `links.rs`).
 pub fn process_text(
     display_path: &str,
     kind: FileKind,
@@ -123,12 +128,19 @@ pub fn process_text(
     let rules = settings.active_rules();
     match kind {
         FileKind::Devcontainer => {
+            let compose_rules = rules
+                .iter()
+                .filter(|(r, _)| r.kind() == FileKind::Compose)
+                .map(|(r, _)| r.meta.code)
+                .collect();
+            let target = links::compose_target(Path::new(display_path), text, compose_rules);
             let check = |doc: &JsoncDoc| {
                 let cx = DevcontainerCx {
                     doc,
                     profile: &settings.profile,
                     inputs: &settings.inputs,
                     path: display_path,
+                    compose: target.as_ref(),
                 };
                 run_rules(&rules, &cx, |c| match c {
                     Check::Devcontainer(f) => Some(*f),
@@ -139,10 +151,12 @@ pub fn process_text(
             run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
         }
         FileKind::Compose => {
+            let usage = links::compose_usage(Path::new(display_path));
             let check = |doc: &YamlDoc| {
                 let cx = ComposeCx {
                     doc,
                     profile: &settings.profile,
+                    usage: &usage,
                 };
                 run_rules(&rules, &cx, |c| match c {
                     Check::Compose(f) => Some(*f),
@@ -175,13 +189,20 @@ pub fn process_text(
 
 /// Parse `text` as `kind` and return its semantic value (what verification
 /// compares).
-pub fn parse_value(kind: FileKind, text: &str) -> Result<serde_json::Value, harden_core::ParseError> {
+pub fn parse_value(
+    kind: FileKind,
+    text: &str,
+) -> Result<serde_json::Value, harden_core::ParseError> {
     use harden_core::Document;
     match kind {
         FileKind::Devcontainer => JsoncDoc::parse(text).map(|d| d.value()),
         FileKind::Compose => harden_yaml::YamlDoc::parse(text).map(|d| d.value()),
         FileKind::Dockerfile => harden_dockerfile::DockerfileDoc::parse(text).map(|d| d.value()),
-        other => Err(harden_core::ParseError::new(1, 1, format!("{} files are not supported yet", other.name()))),
+        other => Err(harden_core::ParseError::new(
+            1,
+            1,
+            format!("{} files are not supported yet", other.name()),
+        )),
     }
 }
 

@@ -13,7 +13,8 @@ use harden_core::{FileKind, Finding, RuleMeta};
 use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 
-pub use compose::ComposeCx;
+pub use compose::{ComposeCx, ComposeUsage};
+pub use devcontainer::ComposeTarget;
 pub use dockerfile::DockerfileCx;
 
 /// What a devcontainer.json check sees.
@@ -24,6 +25,8 @@ pub struct DevcontainerCx<'a> {
     pub inputs: &'a harden_core::FixInputs,
     /// The config's path as shown to users, e.g. `.devcontainer/devcontainer.json`.
     pub path: &'a str,
+    /// In compose mode, where the service is defined, when the engine found it.
+    pub compose: Option<&'a ComposeTarget>,
 }
 
 #[non_exhaustive]

@@ -2,8 +2,8 @@ use harden_core::{Applicability, Change, FileKind, Finding, Fix, RuleMeta, Sever
 use serde_json::Value;
 
 use super::{
-    findings_from, join_inserts, key_range, normalize_cap, plan_add_key, push_group, service_list,
-    services, string_items, ComposeCx, Groups, Service,
+    findings_from, join_inserts, key_range, normalize_cap, plan_add_key, push_group, selected,
+    service_list, string_items, ComposeCx, Groups, Service,
 };
 use crate::{Check, RuleDef};
 
@@ -35,7 +35,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     // Services that get new keys, grouped by the entries they need.
     let mut groups: Groups = Vec::new();
-    for svc in services(doc) {
+    for svc in selected(cx) {
         let drops = string_items(doc, &svc, "cap_drop");
         if drops.iter().any(|(_, _, c)| normalize_cap(c) == "ALL") {
             continue;

@@ -2,7 +2,7 @@ use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 
 use super::docker_socket_mounted::is_docker_socket;
 use super::volumes::{mounts, normalize_host_path, path_matches, read_only_fix};
-use super::{list_label, remove_items_fix, services, ComposeCx};
+use super::{list_label, remove_items_fix, selected, ComposeCx};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -37,7 +37,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let remove = cfg.credential_fix == "remove";
     let mut out = Vec::new();
     let mut seen = Vec::new();
-    for svc in services(doc) {
+    for svc in selected(cx) {
         for m in mounts(doc, &svc) {
             let Some(host) = m.host_path() else { continue };
             if seen.contains(&m.node) || is_docker_socket(&host, &cfg.docker_sockets) {

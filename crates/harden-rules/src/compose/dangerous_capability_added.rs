@@ -1,6 +1,6 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 
-use super::{normalize_cap, owner_label, remove_items_fix, services, ComposeCx};
+use super::{normalize_cap, owner_label, remove_items_fix, selected, ComposeCx};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -30,7 +30,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
         .collect();
     let mut out = Vec::new();
     let mut seen = Vec::new();
-    for svc in services(doc) {
+    for svc in selected(cx) {
         let Some(found) = doc.lookup(svc.map, "cap_add") else {
             continue;
         };

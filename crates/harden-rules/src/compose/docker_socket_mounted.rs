@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 
 use super::volumes::{mounts, path_matches};
-use super::{list_label, remove_items_fix, services, ComposeCx};
+use super::{list_label, remove_items_fix, selected, ComposeCx};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -33,7 +33,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let sockets = &cx.profile.mounts.docker_sockets;
     let mut out = Vec::new();
     let mut seen = Vec::new();
-    for svc in services(doc) {
+    for svc in selected(cx) {
         for m in mounts(doc, &svc) {
             let Some(host) = m.host_path() else { continue };
             if !is_docker_socket(&host, sockets) || seen.contains(&m.node) {

@@ -11,6 +11,7 @@ mod network_not_segmented;
 mod no_new_privileges_missing;
 mod privileged_container;
 mod resource_limits_missing;
+mod seccomp_profile_missing;
 mod security_profile_disabled;
 mod shared_host_mount;
 pub mod volumes;
@@ -36,12 +37,29 @@ pub static RULES: &[&RuleDef] = &[
     &credential_mount::RULE,
     &shared_host_mount::RULE,
     &network_not_segmented::RULE,
+    &seccomp_profile_missing::RULE,
 ];
 
 /// What a compose check sees.
 pub struct ComposeCx<'a> {
     pub doc: &'a YamlDoc,
     pub profile: &'a Profile,
+    /// What the dev containers that run on this file say about it.
+    pub usage: &'a ComposeUsage,
+}
+
+/// What the devcontainer.json files that list a compose file in
+/// `dockerComposeFile` say about it. Empty when none does.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ComposeUsage {
+    /// The services dev containers run in (their `service`).
+    pub dev_services: Vec<String>,
+    /// Compose resolves relative paths (a `seccomp:` file among them) from
+    /// the project directory: the directory of the first file of
+    /// `dockerComposeFile`. One entry per distinct project directory, as the
+    /// `/`-separated path from it to this file's directory (`""` when it is
+    /// this file's own directory). No entry: the file's own directory.
+    pub dirs_from_project: Vec<String>,
 }
 
 /// One service of the file.
@@ -66,27 +84,38 @@ impl Service {
     }
 }
 
-/// The services whose value is a mapping, in file order. Services that
-/// alias another service's mapping (`b: *a`) are listed once, under the
-/// first name.
-pub fn services(doc: &YamlDoc) -> Vec<Service> {
+/// Every service whose value is a mapping, in file order, aliases included.
+fn all_services(doc: &YamlDoc) -> Vec<Service> {
     let Some(root) = doc.root() else {
         return Vec::new();
     };
     let Some(found) = doc.lookup(root, "services") else {
         return Vec::new();
     };
-    let mut out: Vec<Service> = Vec::new();
-    for (name, f) in doc.effective_entries(found.entry.value) {
-        let map = doc.resolve(f.entry.value);
-        if !doc.is_mapping(map) || out.iter().any(|s| s.map == map) {
-            continue;
-        }
-        out.push(Service {
+    doc.effective_entries(found.entry.value)
+        .into_iter()
+        .map(|(name, f)| Service {
             name,
             key: f.entry.key,
-            map,
-        });
+            map: doc.resolve(f.entry.value),
+        })
+        .filter(|s| doc.is_mapping(s.map))
+        .collect()
+}
+
+/// The services the rules check: those whose value is a mapping, in file
+/// order. Services that alias another's mapping (`b: *a`) are listed once,
+/// under the first name, or under a dev container's service name when one
+/// of them is. Nothing else is skipped, so a dev container's service never is.
+pub fn selected(cx: &ComposeCx<'_>) -> Vec<Service> {
+    let dev = |s: &Service| cx.usage.dev_services.contains(&s.name);
+    let mut out: Vec<Service> = Vec::new();
+    for svc in all_services(cx.doc) {
+        match out.iter_mut().find(|s| s.map == svc.map) {
+            Some(kept) if dev(&svc) && !dev(kept) => *kept = svc,
+            Some(_) => {}
+            None => out.push(svc),
+        }
     }
     out
 }
@@ -390,7 +419,7 @@ pub fn remove_key_findings(
     let doc = cx.doc;
     let mut out = Vec::new();
     let mut seen: Vec<NodeId> = Vec::new();
-    for svc in services(doc) {
+    for svc in selected(cx) {
         let Some(found) = doc.lookup(svc.map, key) else {
             continue;
         };

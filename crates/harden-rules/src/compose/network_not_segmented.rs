@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use harden_core::{FileKind, Finding, RuleMeta, Severity, Tier};
 
-use super::{key_range, services, ComposeCx};
+use super::{key_range, selected, ComposeCx};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -24,7 +24,7 @@ pub static RULE: RuleDef = RuleDef {
 fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let mut nets: BTreeMap<String, Vec<(String, std::ops::Range<usize>)>> = BTreeMap::new();
-    for svc in services(doc) {
+    for svc in selected(cx) {
         if doc.lookup(svc.map, "network_mode").is_some() {
             continue;
         }

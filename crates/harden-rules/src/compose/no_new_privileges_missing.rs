@@ -2,7 +2,7 @@ use harden_core::{Applicability, Change, FileKind, Finding, Fix, RuleMeta, Sever
 use serde_json::Value;
 
 use super::{
-    append_items_fix, findings_from, owner_label, plan_add_key, service_list, services, ComposeCx,
+    append_items_fix, findings_from, owner_label, plan_add_key, selected, service_list, ComposeCx,
     Service,
 };
 use crate::{Check, RuleDef};
@@ -40,7 +40,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut lacking: Vec<Service> = Vec::new();
     let mut seen = Vec::new();
-    for svc in services(doc) {
+    for svc in selected(cx) {
         let Some(found) = doc.lookup(svc.map, "security_opt") else {
             lacking.push(svc);
             continue;

@@ -3,8 +3,8 @@ use harden_yaml::{NodeId, YamlDoc};
 use serde_json::{Map, Value};
 
 use super::{
-    findings_from, is_v2, join_inserts, key_range, plan_add_key, push_group, service_list,
-    services, ComposeCx, Groups,
+    findings_from, is_v2, join_inserts, key_range, plan_add_key, push_group, selected,
+    service_list, ComposeCx, Groups,
 };
 use crate::{Check, RuleDef};
 
@@ -106,7 +106,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let mut groups: Groups = Vec::new();
     let mut seen_maps: Vec<NodeId> = Vec::new();
-    for svc in services(doc) {
+    for svc in selected(cx) {
         let limits = match reach(doc, svc.map, &LIMITS) {
             Reach::Mapping(m) => Some(m),
             _ => None,

@@ -1,6 +1,6 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 
-use super::{owner_label, remove_items_fix, services, ComposeCx};
+use super::{owner_label, remove_items_fix, selected, ComposeCx};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -37,7 +37,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let mut out = Vec::new();
     let mut seen = Vec::new();
-    for svc in services(doc) {
+    for svc in selected(cx) {
         let Some(found) = doc.lookup(svc.map, "security_opt") else {
             continue;
         };

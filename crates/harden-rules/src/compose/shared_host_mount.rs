@@ -4,7 +4,7 @@ use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 
 use super::docker_socket_mounted::is_docker_socket;
 use super::volumes::{mounts, read_only_fix, Mount};
-use super::{list_label, services, ComposeCx, Service};
+use super::{list_label, selected, ComposeCx, Service};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -26,7 +26,7 @@ pub static RULE: RuleDef = RuleDef {
 fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let mut by_source: BTreeMap<String, Vec<(Service, Mount)>> = BTreeMap::new();
-    for svc in services(doc) {
+    for svc in selected(cx) {
         for m in mounts(doc, &svc) {
             let key = match (m.host_path(), &m.source) {
                 (Some(host), _) if is_docker_socket(&host, &cx.profile.mounts.docker_sockets) => {

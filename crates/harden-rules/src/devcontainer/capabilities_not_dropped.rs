@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::{append_to_top_level_array, compose_note, mode, normalize_cap, run_args, Mode};
+use super::{append_to_top_level_array, handoff, mode, normalize_cap, run_args, Handoff, Mode};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -49,8 +49,10 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         "runArgs:cap-drop",
         "capabilities are not dropped (no `--cap-drop=ALL`)",
     );
-    if let Some(note) = compose_note(&mode) {
-        return vec![finding.with_note(note)];
+    match handoff(cx, &mode, "CP002") {
+        Handoff::Covered => return Vec::new(),
+        Handoff::Note(note) => return vec![finding.with_note(note)],
+        Handoff::RunArgs => {}
     }
     let mut values = vec![Value::String("--cap-drop=ALL".into())];
     for cap in &cx.profile.capabilities.add_allowlist {

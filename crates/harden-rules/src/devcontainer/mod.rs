@@ -15,7 +15,7 @@ use harden_core::{Applicability, Change, Edit, Fix, ValuePath};
 use harden_jsonc::{JsoncDoc, Node};
 use serde_json::Value;
 
-use crate::RuleDef;
+use crate::{DevcontainerCx, RuleDef};
 
 pub static RULES: &[&RuleDef] = &[
     &resource_limits_missing::RULE,
@@ -70,15 +70,50 @@ pub fn mode(doc: &JsoncDoc) -> Mode {
     }
 }
 
-/// The note for runArgs-style findings on a compose-mode config.
-pub fn compose_note(mode: &Mode) -> Option<String> {
-    match mode {
-        Mode::Compose { files, service } => Some(format!(
-            "this config uses dockerComposeFile, so runArgs are ignored: make the change in service `{}` of {}",
-            service.as_deref().unwrap_or("?"),
-            files.last().map_or("the compose file".to_string(), |f| format!("`{f}`"))
+/// Where a compose-mode config's service is defined, as the engine found it
+/// on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposeTarget {
+    /// The compose file, as shown to users: among the files of
+    /// `dockerComposeFile`, the last one that defines the service.
+    pub file: String,
+    pub service: String,
+    /// The codes of the compose rules that check that file in this run.
+    pub compose_rules: Vec<&'static str>,
+}
+
+/// What becomes of a runArgs-style finding (limits, capabilities, seccomp).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handoff {
+    /// Not compose mode: the fix goes into runArgs.
+    RunArgs,
+    /// A compose rule checks the service in this run and reports there; the
+    /// devcontainer finding is dropped so that nothing is reported twice.
+    Covered,
+    /// Report without a fix; the note says where the change belongs.
+    Note(String),
+}
+
+/// The hand-off of a runArgs-style finding on a compose-mode config to
+/// `compose_rule`, the compose rule that covers the same setting.
+pub fn handoff(cx: &DevcontainerCx<'_>, mode: &Mode, compose_rule: &str) -> Handoff {
+    let Mode::Compose { files, service } = mode else {
+        return Handoff::RunArgs;
+    };
+    let ignored = "this config uses dockerComposeFile, so runArgs are ignored";
+    match cx.compose {
+        Some(t) if t.compose_rules.contains(&compose_rule) => Handoff::Covered,
+        Some(t) => Handoff::Note(format!(
+            "{ignored}: make the change in service `{}` of `{}` ({compose_rule} does it when it runs)",
+            t.service, t.file
         )),
-        _ => None,
+        None => Handoff::Note(format!(
+            "{ignored}: make the change in service `{}` of {}",
+            service.as_deref().unwrap_or("?"),
+            files
+                .last()
+                .map_or("the compose file".to_string(), |f| format!("`{f}`"))
+        )),
     }
 }
 

@@ -2,7 +2,7 @@ use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
 use super::run_args::{self, parse_size};
-use super::{append_to_top_level_array, compose_note, mode, Mode};
+use super::{append_to_top_level_array, handoff, mode, Handoff, Mode};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -73,8 +73,10 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         "runArgs:resource-limits",
         format!("no limit on {}", names.join(", ")),
     );
-    if let Some(note) = compose_note(&mode) {
-        return vec![finding.with_note(note)];
+    match handoff(cx, &mode, "CP001") {
+        Handoff::Covered => return Vec::new(),
+        Handoff::Note(note) => return vec![finding.with_note(note)],
+        Handoff::RunArgs => {}
     }
     let values = missing.into_iter().map(Value::String).collect();
     match append_to_top_level_array(

@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, NewFile, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::{append_to_top_level_array, compose_note, mode, run_args, top_level_strings, Mode};
+use super::{append_to_top_level_array, handoff, mode, run_args, top_level_strings, Handoff, Mode};
 use crate::{seccomp, Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -73,8 +73,10 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     let range =
         run_args::node(doc).map_or(root.range.start..root.range.start + 1, |a| a.range.clone());
     let finding = Finding::new(&META, range, "runArgs:seccomp", "no custom seccomp profile");
-    if let Some(note) = compose_note(&mode) {
-        return vec![finding.with_note(note)];
+    match handoff(cx, &mode, "CP012") {
+        Handoff::Covered => return Vec::new(),
+        Handoff::Note(note) => return vec![finding.with_note(note)],
+        Handoff::RunArgs => {}
     }
     let (file, reference) = placement(cx.path, &cx.profile.seccomp.file_name);
     let option = format!("--security-opt=seccomp={reference}");

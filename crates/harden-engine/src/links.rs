@@ -1,0 +1,235 @@
+//! What a compose-mode devcontainer.json and the compose files it names say
+//! about each other, read from the files next to the one being processed:
+//! for a compose file, the services dev containers run in and where Compose
+//! resolves its relative paths; for a devcontainer.json, the compose file
+//! that defines its service. A path that names no file has no links.
+
+use std::path::{Component, Path, PathBuf};
+
+use harden_core::Document;
+use harden_jsonc::JsoncDoc;
+use harden_rules::{ComposeTarget, ComposeUsage};
+use harden_yaml::YamlDoc;
+
+use crate::discover::lexical_clean;
+use crate::read_source;
+
+/// How many directories above a compose file's own devcontainer configs are
+/// looked for (`../docker-compose.yml` from `.devcontainer/x/` is two up).
+const MAX_UP: usize = 4;
+
+/// A compose-mode config's files (in order, relative to the config's
+/// directory resolved) and service.
+struct ComposeMode {
+    files: Vec<PathBuf>,
+    service: Option<String>,
+}
+
+fn compose_mode(config: &Path, text: &str) -> Option<ComposeMode> {
+    let value = JsoncDoc::parse(text).ok()?.value();
+    let names: Vec<&str> = match value.get("dockerComposeFile")? {
+        serde_json::Value::String(s) => vec![s.as_str()],
+        serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
+        _ => return None,
+    };
+    let dir = config.parent().unwrap_or(Path::new(""));
+    Some(ComposeMode {
+        files: names.iter().map(|n| lexical_clean(&dir.join(n))).collect(),
+        service: value
+            .get("service")
+            .and_then(|s| s.as_str())
+            .map(str::to_string),
+    })
+}
+
+fn defines_service(compose: &Path, service: &str) -> bool {
+    let Ok(text) = read_source(compose, "") else {
+        return false;
+    };
+    YamlDoc::parse(&text).is_ok_and(|doc| doc.path(&["services", service]).is_some())
+}
+
+/// For the devcontainer.json at `path` with `text`: in compose mode, the
+/// last file of `dockerComposeFile` that defines its service, with the
+/// compose rules that run on it (`compose_rules`).
+pub(crate) fn compose_target(
+    path: &Path,
+    text: &str,
+    compose_rules: Vec<&'static str>,
+) -> Option<ComposeTarget> {
+    if !path.is_file() {
+        return None;
+    }
+    let mode = compose_mode(path, text)?;
+    let service = mode.service?;
+    let file = mode
+        .files
+        .iter()
+        .rev()
+        .find(|f| defines_service(f, &service))?;
+    let shown = file.to_string_lossy();
+    Some(ComposeTarget {
+        file: shown.strip_prefix("./").unwrap_or(&shown).to_string(),
+        service,
+        compose_rules,
+    })
+}
+
+/// The devcontainer configs in the standard places under `dir`.
+fn configs_in(dir: &Path, out: &mut Vec<PathBuf>) {
+    let folder = dir.join(".devcontainer");
+    let mut candidates = vec![
+        dir.join(".devcontainer.json"),
+        folder.join("devcontainer.json"),
+    ];
+    if let Ok(entries) = std::fs::read_dir(&folder) {
+        let mut subdirs: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.path().join("devcontainer.json"))
+            .collect();
+        subdirs.sort();
+        candidates.extend(subdirs);
+    }
+    for c in candidates {
+        if c.is_file() && !out.contains(&c) {
+            out.push(c);
+        }
+    }
+}
+
+/// `/`-separated path from directory `from` to directory `to` (both absolute).
+fn relative(from: &Path, to: &Path) -> String {
+    let a: Vec<Component> = from.components().collect();
+    let b: Vec<Component> = to.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); a.len() - common];
+    parts.extend(
+        b[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().to_string()),
+    );
+    parts.join("/")
+}
+
+/// What the devcontainer configs near the compose file at `path` say about it.
+pub(crate) fn compose_usage(path: &Path) -> ComposeUsage {
+    let mut usage = ComposeUsage::default();
+    let Ok(me) = std::fs::canonicalize(path) else {
+        return usage;
+    };
+    if !me.is_file() {
+        return usage;
+    }
+    let mut configs = Vec::new();
+    for dir in me.ancestors().skip(1).take(MAX_UP + 1) {
+        configs_in(dir, &mut configs);
+    }
+    for config in configs {
+        let Ok(text) = read_source(&config, "") else {
+            continue;
+        };
+        let Some(mode) = compose_mode(&config, &text) else {
+            continue;
+        };
+        let canonical: Vec<Option<PathBuf>> = mode
+            .files
+            .iter()
+            .map(|f| std::fs::canonicalize(f).ok())
+            .collect();
+        if !canonical.iter().any(|c| c.as_deref() == Some(me.as_path())) {
+            continue;
+        }
+        if let Some(service) = mode.service {
+            if !usage.dev_services.contains(&service) {
+                usage.dev_services.push(service);
+            }
+        }
+        let first_dir = canonical
+            .first()
+            .and_then(|c| c.as_deref())
+            .and_then(Path::parent);
+        if let (Some(from), Some(to)) = (first_dir, me.parent()) {
+            let rel = relative(from, to);
+            if !usage.dirs_from_project.contains(&rel) {
+                usage.dirs_from_project.push(rel);
+            }
+        }
+    }
+    usage
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn relative_paths_between_directories() {
+        assert_eq!(relative(Path::new("/r"), Path::new("/r")), "");
+        assert_eq!(
+            relative(Path::new("/r"), Path::new("/r/.devcontainer")),
+            ".devcontainer"
+        );
+        assert_eq!(relative(Path::new("/r/a"), Path::new("/r/b/c")), "../b/c");
+    }
+
+    #[test]
+    fn a_compose_file_knows_its_dev_services_and_project_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(
+            root,
+            "docker-compose.yml",
+            "services:\n  app: {}\n  db: {}\n",
+        );
+        write(
+            root,
+            ".devcontainer/docker-compose.extend.yml",
+            "services:\n  app: {}\n",
+        );
+        write(
+            root,
+            ".devcontainer/devcontainer.json",
+            "{ // compose mode\n  \"dockerComposeFile\": [\"../docker-compose.yml\", \"docker-compose.extend.yml\"],\n  \"service\": \"app\"\n}\n",
+        );
+        write(
+            root,
+            ".devcontainer/tools/devcontainer.json",
+            "{\"dockerComposeFile\": \"../../docker-compose.yml\", \"service\": \"db\"}",
+        );
+        let base = compose_usage(&root.join("docker-compose.yml"));
+        assert_eq!(base.dev_services, ["app", "db"]);
+        assert_eq!(base.dirs_from_project, [""]);
+        let extend = compose_usage(&root.join(".devcontainer/docker-compose.extend.yml"));
+        assert_eq!(extend.dev_services, ["app"]);
+        assert_eq!(extend.dirs_from_project, [".devcontainer"]);
+        assert_eq!(
+            compose_usage(Path::new("no/such/compose.yaml")),
+            ComposeUsage::default()
+        );
+
+        let config = root.join(".devcontainer/devcontainer.json");
+        let text = std::fs::read_to_string(&config).unwrap();
+        let target = compose_target(&config, &text, vec!["CP001"]).unwrap();
+        assert!(target
+            .file
+            .ends_with(".devcontainer/docker-compose.extend.yml"));
+        assert_eq!(target.service, "app");
+        let tools = root.join(".devcontainer/tools/devcontainer.json");
+        let text = std::fs::read_to_string(&tools).unwrap();
+        let target = compose_target(&tools, &text, vec![]).unwrap();
+        assert_eq!(
+            target.file,
+            root.join("docker-compose.yml").to_string_lossy()
+        );
+        // A service no file defines has no target.
+        let text = text.replace("\"db\"", "\"web\"");
+        assert_eq!(compose_target(&tools, &text, vec![]), None);
+    }
+}
