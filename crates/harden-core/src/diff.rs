@@ -9,22 +9,49 @@ pub fn unified_diff(path: &str, old: Option<&str>, new: &str, context: usize) ->
     if old == Some(new) {
         return String::new();
     }
+    let a = git_quote(&format!("a/{path}"));
+    let b = git_quote(&format!("b/{path}"));
     let diff = TextDiff::from_lines(old_text, new);
     let old_header = if old.is_some() {
-        format!("a/{path}")
+        a.clone()
     } else {
         "/dev/null".to_string()
     };
     let body = diff
         .unified_diff()
         .context_radius(context)
-        .header(&old_header, &format!("b/{path}"))
+        .header(&old_header, &b)
         .to_string();
     if old.is_none() {
-        format!("diff --git a/{path} b/{path}\nnew file mode 100644\n{body}")
+        format!("diff --git {a} {b}\nnew file mode 100644\n{body}")
     } else {
-        format!("diff --git a/{path} b/{path}\n{body}")
+        format!("diff --git {a} {b}\n{body}")
     }
+}
+
+/// Quote a path the way git does when it holds control characters, quotes,
+/// backslashes or non-ASCII bytes, so that no path can break a header line.
+pub fn git_quote(path: &str) -> String {
+    let plain = path
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    if plain {
+        return path.to_string();
+    }
+    let mut out = String::from("\"");
+    for b in path.bytes() {
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\t' => out.push_str("\\t"),
+            b'\r' => out.push_str("\\r"),
+            0x20..=0x7e => out.push(b as char),
+            _ => out.push_str(&format!("\\{b:03o}")),
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -37,6 +64,15 @@ mod tests {
         assert!(d.starts_with("diff --git a/x.json b/x.json\n--- a/x.json\n+++ b/x.json\n"));
         assert!(d.contains("-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n"));
         assert_eq!(unified_diff("x", Some("same"), "same", 3), "");
+    }
+
+    #[test]
+    fn unusual_paths_are_quoted_like_git() {
+        let d = unified_diff("x\n::warning::y.json", Some("a\n"), "b\n", 3);
+        assert!(d.starts_with("diff --git \"a/x\\n::warning::y.json\" \"b/x\\n::warning::y.json\"\n"), "{d}");
+        assert_eq!(d.lines().count(), 6, "no header line is split: {d}");
+        assert_eq!(git_quote("a/é"), "\"a/\\303\\251\"");
+        assert_eq!(git_quote("a/plain name.json"), "a/plain name.json");
     }
 
     #[test]

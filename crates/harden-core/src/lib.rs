@@ -10,7 +10,7 @@ pub mod finding;
 pub mod text;
 pub mod value;
 
-pub use diff::unified_diff;
+pub use diff::{git_quote, unified_diff};
 pub use document::Document;
 pub use edit::{apply_edits, Applicability, Edit, EditError, Fix, NewFile};
 pub use finding::{FileKind, Finding, FixInputs, InputRequest, RuleMeta, Severity, Tier};
