@@ -77,9 +77,11 @@ impl Match {
             .url
             .as_deref()
             .unwrap_or(&self.file)
+            // Kept inside double quotes: nothing in it may run or end the string.
+            .replace("$(", "_(")
             .chars()
             .map(|c| {
-                if matches!(c, '"' | '\\' | '$' | '`') {
+                if matches!(c, '"' | '\\' | '`') {
                     '_'
                 } else {
                     c

@@ -183,11 +183,16 @@ fn placeholder_names_the_url_and_ranges_are_exact() {
         "curl -fsSL \"https://x.io/${V}/i.sh\" | bash"
     );
     assert_eq!(m.url.as_deref(), Some("https://x.io/${V}/i.sh"));
-    assert_eq!(m.placeholder(), "<sha256 of https://x.io/_{V}/i.sh>");
+    assert_eq!(m.placeholder(), "<sha256 of https://x.io/${V}/i.sh>");
     let fixed = apply(src, &m.rewrite(None).unwrap());
     assert!(
-        fixed.contains("echo \"<sha256 of https://x.io/_{V}/i.sh>  /tmp/i.sh\""),
+        fixed.contains("echo \"<sha256 of https://x.io/${V}/i.sh>  /tmp/i.sh\""),
         "{fixed}"
+    );
+    let odd = "curl \"https://x.io/$(uname)/\\\"\" | sh";
+    assert_eq!(
+        matches(odd)[0].placeholder(),
+        "<sha256 of https://x.io/_(uname)/_>"
     );
     assert!(is_sha256(H) && !is_sha256("abc"));
 }

@@ -63,6 +63,11 @@ struct RunArgs {
     /// Disregard `harden-ignore` comments and the config's ignores.
     #[arg(long)]
     no_ignore: bool,
+    /// The sha256 of a download, `URL=HEX` (the URL as the file writes it):
+    /// turns the shown-only checked-download fixes for it (DF001, DF004,
+    /// DC008) into fixes that can be written. Repeatable.
+    #[arg(long = "sha256", value_name = "URL=HEX", value_parser = parse_sha256)]
+    sha256: Vec<(String, String)>,
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -176,7 +181,23 @@ fn settings_from(args: &RunArgs) -> Result<Settings, String> {
     settings.rule_switches = config.rules;
     settings.ignores = config.ignore;
     settings.no_ignore = args.no_ignore;
+    for (url, hex) in &args.sha256 {
+        settings.inputs.insert("sha256", url, hex);
+    }
     Ok(settings)
+}
+
+/// `URL=HEX` with a 64-digit hex sha256.
+fn parse_sha256(s: &str) -> Result<(String, String), String> {
+    let (url, hex) = s
+        .rsplit_once('=')
+        .ok_or_else(|| "expected URL=HEX".to_string())?;
+    if url.is_empty() || hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "expected URL=HEX with a 64-digit hex sha256, got `{s}`"
+        ));
+    }
+    Ok((url.to_string(), hex.to_ascii_lowercase()))
 }
 
 fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) -> u8 {
