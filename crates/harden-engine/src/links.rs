@@ -42,7 +42,16 @@ fn compose_mode(config: &Path, text: &str) -> Option<ComposeMode> {
     })
 }
 
+/// A regular file, not a symlink: what discovery processes, and never a
+/// FIFO or device that would block or never end.
+fn is_plain_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+}
+
 fn defines_service(compose: &Path, service: &str) -> bool {
+    if !is_plain_file(compose) {
+        return false;
+    }
     let Ok(text) = read_source(compose, "") else {
         return false;
     };
@@ -57,7 +66,7 @@ pub(crate) fn compose_target(
     text: &str,
     compose_rules: Vec<&'static str>,
 ) -> Option<ComposeTarget> {
-    if !path.is_file() {
+    if !is_plain_file(path) {
         return None;
     }
     let mode = compose_mode(path, text)?;
@@ -92,7 +101,7 @@ fn configs_in(dir: &Path, out: &mut Vec<PathBuf>) {
         candidates.extend(subdirs);
     }
     for c in candidates {
-        if c.is_file() && !out.contains(&c) {
+        if is_plain_file(&c) && !out.contains(&c) {
             out.push(c);
         }
     }
@@ -118,7 +127,7 @@ pub(crate) fn compose_usage(path: &Path) -> ComposeUsage {
     let Ok(me) = std::fs::canonicalize(path) else {
         return usage;
     };
-    if !me.is_file() {
+    if !is_plain_file(&me) {
         return usage;
     }
     let mut configs = Vec::new();
@@ -231,5 +240,24 @@ mod tests {
         // A service no file defines has no target.
         let text = text.replace("\"db\"", "\"web\"");
         assert_eq!(compose_target(&tools, &text, vec![]), None);
+    }
+
+    #[test]
+    fn fifos_and_symlinks_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "real.yml", "services:\n  app: {}\n");
+        std::os::unix::fs::symlink(root.join("real.yml"), root.join("link.yml")).unwrap();
+        let fifo = root.join("fifo.yml");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        let config = root.join(".devcontainer.json");
+        for name in ["fifo.yml", "link.yml"] {
+            let text = format!("{{\"dockerComposeFile\": \"{name}\", \"service\": \"app\"}}");
+            write(root, ".devcontainer.json", &text);
+            assert_eq!(compose_target(&config, &text, vec![]), None, "{name}");
+        }
+        let text = "{\"dockerComposeFile\": \"real.yml\", \"service\": \"app\"}";
+        assert!(compose_target(&config, text, vec![]).is_some());
     }
 }
