@@ -69,7 +69,10 @@ mod tests {
     #[test]
     fn unusual_paths_are_quoted_like_git() {
         let d = unified_diff("x\n::warning::y.json", Some("a\n"), "b\n", 3);
-        assert!(d.starts_with("diff --git \"a/x\\n::warning::y.json\" \"b/x\\n::warning::y.json\"\n"), "{d}");
+        assert!(
+            d.starts_with("diff --git \"a/x\\n::warning::y.json\" \"b/x\\n::warning::y.json\"\n"),
+            "{d}"
+        );
         assert_eq!(d.lines().count(), 6, "no header line is split: {d}");
         assert_eq!(git_quote("a/é"), "\"a/\\303\\251\"");
         assert_eq!(git_quote("a/plain name.json"), "a/plain name.json");

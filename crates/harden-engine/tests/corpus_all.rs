@@ -34,7 +34,10 @@ fn git_apply_matches(original: &str, fixed: &str, dir: &std::path::Path) -> Resu
         .output()
         .map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(format!("git apply failed: {}", String::from_utf8_lossy(&out.stderr).trim()));
+        return Err(format!(
+            "git apply failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
     }
     let applied = std::fs::read(&file).map_err(|e| e.to_string())?;
     if applied != fixed.as_bytes() {
@@ -43,29 +46,45 @@ fn git_apply_matches(original: &str, fixed: &str, dir: &std::path::Path) -> Resu
     Ok(())
 }
 
-fn check(kind: FileKind, text: &str, settings: &Settings, tier: Tier, scratch: &std::path::Path) -> Result<(), String> {
-    let outcome = match std::panic::catch_unwind(|| {
-        harden_engine::process_text("corpus", kind, text, settings, &mut |f, _, _| {
-            match &f.fix {
-                Some(x) if x.applicability >= harden_core::Applicability::Unsafe => harden_engine::Decision::Apply,
+fn check(
+    kind: FileKind,
+    text: &str,
+    settings: &Settings,
+    tier: Tier,
+    scratch: &std::path::Path,
+) -> Result<(), String> {
+    let outcome =
+        match std::panic::catch_unwind(|| {
+            harden_engine::process_text("corpus", kind, text, settings, &mut |f, _, _| match &f.fix
+            {
+                Some(x) if x.applicability >= harden_core::Applicability::Unsafe => {
+                    harden_engine::Decision::Apply
+                }
                 _ => harden_engine::Decision::Skip,
-            }
-        })
-    }) {
-        Err(_) => return Err("panicked".into()),
-        Ok(Err(e)) if e.pos.is_some() || !e.message.is_empty() => return Ok(()),
-        Ok(Err(e)) => return Err(format!("refused without a message: {e:?}")),
-        Ok(Ok(o)) => o,
-    };
+            })
+        }) {
+            Err(_) => return Err("panicked".into()),
+            Ok(Err(e)) if e.pos.is_some() || !e.message.is_empty() => return Ok(()),
+            Ok(Err(e)) => return Err(format!("refused without a message: {e:?}")),
+            Ok(Ok(o)) => o,
+        };
     if let Some(r) = outcome.rejected.first() {
-        return Err(format!("{} fix dropped by verification: {}", r.finding.rule.code, r.reason));
+        return Err(format!(
+            "{} fix dropped by verification: {}",
+            r.finding.rule.code, r.reason
+        ));
     }
     if !outcome.converged {
         return Err("fixes did not converge".into());
     }
-    let after = parse_value(kind, &outcome.fixed).map_err(|e| format!("output does not parse: {e}"))?;
+    let after =
+        parse_value(kind, &outcome.fixed).map_err(|e| format!("output does not parse: {e}"))?;
     let before = parse_value(kind, text).map_err(|e| e.to_string())?;
-    let changes: Vec<_> = outcome.applied.iter().flat_map(|f| f.fix.as_ref().unwrap().changes.clone()).collect();
+    let changes: Vec<_> = outcome
+        .applied
+        .iter()
+        .flat_map(|f| f.fix.as_ref().unwrap().changes.clone())
+        .collect();
     let expected = apply_changes(&before, &changes).map_err(|e| e.to_string())?;
     if expected != after {
         return Err("output value differs from input plus the applied changes".into());
@@ -83,7 +102,8 @@ fn check(kind: FileKind, text: &str, settings: &Settings, tier: Tier, scratch: &
 #[test]
 fn corpus_harness() {
     let corpus = common::shared_dir().join("corpus");
-    let manifest = std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("shared corpus present");
+    let manifest =
+        std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("shared corpus present");
     let files: Vec<(String, FileKind)> = manifest
         .lines()
         .skip(1)
@@ -92,7 +112,11 @@ fn corpus_harness() {
             Some((cols[0].to_string(), kind_of(cols.get(4)?)?))
         })
         .collect();
-    assert!(files.len() > 900, "expected the shared corpus, found {} files", files.len());
+    assert!(
+        files.len() > 900,
+        "expected the shared corpus, found {} files",
+        files.len()
+    );
     let scratch = tempfile::tempdir().unwrap();
     let (mut passed, mut failed) = (0usize, Vec::new());
     for tier in Tier::ALL {

@@ -69,7 +69,11 @@ pub fn render_case(kind: FileKind, name: &str, text: &str, settings: &Settings) 
     for f in &outcome.applied {
         for new in f.fix.iter().flat_map(|x| &x.new_files) {
             let first = new.content.lines().next().unwrap_or("");
-            out.push_str(&format!("\n--- new file {} ({} bytes, starts `{first}`)", new.relative_path, new.content.len()));
+            out.push_str(&format!(
+                "\n--- new file {} ({} bytes, starts `{first}`)",
+                new.relative_path,
+                new.content.len()
+            ));
         }
     }
     out.push_str("\n--- rejected\n");
