@@ -214,7 +214,7 @@ impl YamlDoc {
 
     fn is_plain_merge_key(&self, key: NodeId) -> bool {
         let n = self.node(key);
-        n.tag.is_none()
+        n.tag.as_deref().is_none_or(value::is_merge_tag)
             && matches!(
                 n.kind,
                 NodeKind::Scalar {

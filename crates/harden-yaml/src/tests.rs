@@ -539,3 +539,11 @@ fn emptying_a_block_collection_keeps_comment_lines() {
     let out = apply(&d, &d.edits().remove_entry(x, "k").unwrap());
     assert!(out.ends_with("  x: {}"), "{out}");
 }
+
+#[test]
+fn a_tagged_merge_key_merges() {
+    let doc = YamlDoc::parse("x: &a\n  cap_add: [NET_ADMIN]\ns:\n  !!merge <<: *a\n  image: i\n")
+        .unwrap();
+    assert_eq!(doc.value()["s"]["cap_add"][0], "NET_ADMIN");
+    assert!(doc.value()["s"].get("<<").is_none());
+}

@@ -184,7 +184,12 @@ fn is_plain(node: &Node) -> bool {
             style: ScalarStyle::Plain,
             ..
         }
-    ) && node.tag.is_none()
+    ) && node.tag.as_deref().is_none_or(is_merge_tag)
+}
+
+/// `!!merge <<:` spells the merge key with its tag.
+pub(crate) fn is_merge_tag(tag: &str) -> bool {
+    matches!(tag, "tag:yaml.org,2002:merge" | "!!merge")
 }
 
 /// Follow aliases to the node they name.
