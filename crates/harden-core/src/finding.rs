@@ -72,6 +72,8 @@ pub enum FileKind {
     Dockerfile,
     ClaudeSettings,
     CodexConfig,
+    /// The Docker daemon's `daemon.json`, named with `--docker-daemon-config`.
+    DockerDaemon,
 }
 
 impl FileKind {
@@ -82,6 +84,7 @@ impl FileKind {
             FileKind::Dockerfile => "Dockerfile",
             FileKind::ClaudeSettings => "Claude Code settings",
             FileKind::CodexConfig => "Codex config",
+            FileKind::DockerDaemon => "Docker daemon.json",
         }
     }
 }

@@ -30,7 +30,7 @@ use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 use harden_rules::ComposeCx;
 use harden_rules::DockerfileCx;
-use harden_rules::{Check, DevcontainerCx, RuleDef};
+use harden_rules::{Check, DaemonCx, DevcontainerCx, RuleDef};
 use harden_yaml::YamlDoc;
 
 /// What a run checks: the profile, the highest tier, and the project's
@@ -179,6 +179,19 @@ pub fn process_text(
             };
             run_checked::<DockerfileDoc>(display_path, text, settings, &check, decide)
         }
+        FileKind::DockerDaemon => {
+            let check = |doc: &JsoncDoc| {
+                let cx = DaemonCx {
+                    doc,
+                    profile: &settings.profile,
+                };
+                run_rules(&rules, &cx, |c| match c {
+                    Check::Daemon(f) => Some(*f),
+                    _ => None,
+                })
+            };
+            run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
+        }
         other => Err(FileError::new(
             display_path,
             None,
@@ -195,7 +208,7 @@ pub fn parse_value(
 ) -> Result<serde_json::Value, harden_core::ParseError> {
     use harden_core::Document;
     match kind {
-        FileKind::Devcontainer => JsoncDoc::parse(text).map(|d| d.value()),
+        FileKind::Devcontainer | FileKind::DockerDaemon => JsoncDoc::parse(text).map(|d| d.value()),
         FileKind::Compose => harden_yaml::YamlDoc::parse(text).map(|d| d.value()),
         FileKind::Dockerfile => harden_dockerfile::DockerfileDoc::parse(text).map(|d| d.value()),
         other => Err(harden_core::ParseError::new(

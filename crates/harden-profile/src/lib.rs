@@ -23,6 +23,15 @@ pub struct Profile {
     pub mounts: Mounts,
     pub dockerfile: DockerfileParams,
     pub seccomp: SeccompParams,
+    pub userns: UsernsParams,
+}
+
+/// User-namespace remapping (tier 4).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsernsParams {
+    /// The daemon's `userns-remap` value.
+    pub remap: String,
 }
 
 /// The generated seccomp profile (tier 3).

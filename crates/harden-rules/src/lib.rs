@@ -5,6 +5,7 @@
 //! format crates' edit builders.
 
 pub mod compose;
+pub mod daemon;
 pub mod devcontainer;
 pub mod dockerfile;
 pub mod seccomp;
@@ -34,6 +35,13 @@ pub enum Check {
     Devcontainer(fn(&DevcontainerCx<'_>) -> Vec<Finding>),
     Compose(fn(&ComposeCx<'_>) -> Vec<Finding>),
     Dockerfile(fn(&DockerfileCx<'_>) -> Vec<Finding>),
+    Daemon(fn(&DaemonCx<'_>) -> Vec<Finding>),
+}
+
+/// What a Docker daemon.json check sees.
+pub struct DaemonCx<'a> {
+    pub doc: &'a JsoncDoc,
+    pub profile: &'a Profile,
 }
 
 pub struct RuleDef {
@@ -52,6 +60,7 @@ pub fn all_rules() -> Vec<&'static RuleDef> {
     let mut rules: Vec<&'static RuleDef> = devcontainer::RULES.to_vec();
     rules.extend(compose::RULES.iter().copied());
     rules.extend(dockerfile::RULES.iter().copied());
+    rules.extend(daemon::RULES.iter().copied());
     rules.sort_by_key(|r| r.meta.code);
     rules
 }

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use harden_core::{unified_diff, Applicability, Finding, Severity};
 use harden_engine::{
-    discover, process_text, read_source, resolve_target, write_fixed, write_new, Decision,
-    FileError, Settings,
+    process_text, read_source, resolve_target, write_fixed, write_new, Decision, FileError,
+    Settings,
 };
 
 use crate::{output, settings_from, RunArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
@@ -163,12 +163,7 @@ pub fn apply(args: &ApplyArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
-    let paths = if args.run.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.run.paths.clone()
-    };
-    let (files, errors) = discover(&paths);
+    let (files, errors) = crate::discover_files(&args.run, &settings);
     let mut errored = !errors.is_empty();
     for e in &errors {
         eprintln!("{e}");

@@ -11,7 +11,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use harden_core::{Applicability, Severity, Tier};
 use harden_engine::{
-    discover, process_text, read_source, Config, Decision, FileError, FileOutcome, Settings,
+    discover, process_text, read_source, Config, Decision, Discovered, FileError, FileOutcome,
+    Settings,
 };
 use harden_profile::Profile;
 
@@ -63,6 +64,10 @@ struct RunArgs {
     /// Disregard `harden-ignore` comments and the config's ignores.
     #[arg(long)]
     no_ignore: bool,
+    /// The Docker daemon's daemon.json, for the tier-4 user-namespace
+    /// remapping fix (DM001); without it harden only recommends it.
+    #[arg(long, value_name = "PATH")]
+    docker_daemon_config: Option<PathBuf>,
     /// The sha256 of a download, `URL=HEX` (the URL as the file writes it):
     /// turns the shown-only checked-download fixes for it (DF001, DF004,
     /// DC008) into fixes that can be written. Repeatable.
@@ -162,6 +167,39 @@ fn use_color(choice: Color) -> bool {
     }
 }
 
+/// The files to process: those under the paths, plus a named daemon.json.
+fn discover_files(args: &RunArgs, settings: &Settings) -> (Vec<Discovered>, Vec<FileError>) {
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    let (mut files, errors) = discover(&paths);
+    match &args.docker_daemon_config {
+        Some(path) => files.push(Discovered {
+            display: path.display().to_string(),
+            kind: harden_core::FileKind::DockerDaemon,
+            root: path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), PathBuf::from),
+            path: path.clone(),
+        }),
+        None if settings
+            .active_rules()
+            .iter()
+            .any(|(r, _)| r.meta.code == "DM001") =>
+        {
+            eprintln!(
+                "note: tier 4 recommends user-namespace remapping, a Docker daemon setting: pass \
+             --docker-daemon-config /etc/docker/daemon.json to patch it, or use rootless Docker"
+            )
+        }
+        None => {}
+    }
+    (files, errors)
+}
+
 /// Settings from the flags, the project's harden.toml and the profile.
 fn settings_from(args: &RunArgs) -> Result<Settings, String> {
     let start = args
@@ -208,12 +246,7 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
             return EXIT_ERROR;
         }
     };
-    let paths = if args.paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        args.paths.clone()
-    };
-    let (files, errors) = discover(&paths);
+    let (files, errors) = discover_files(args, &settings);
     // Errors also go into the machine formats' output.
     let mut problems: Vec<FileError> = errors.clone();
     let mut errored = !errors.is_empty();
