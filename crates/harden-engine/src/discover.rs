@@ -86,44 +86,6 @@ fn is_dockerfile_name(name: &str) -> bool {
         || lower.ends_with(".containerfile")
 }
 
-/// Dockerfiles a found devcontainer.json builds (`build.dockerfile`, or the
-/// older top-level `dockerFile`, relative to its folder) that discovery did
-/// not find by name.
-fn add_named_dockerfiles(found: &mut Vec<Discovered>) {
-    use harden_core::Document;
-    let mut extra = Vec::new();
-    for d in found.iter().filter(|d| d.kind == FileKind::Devcontainer) {
-        let Ok(text) = std::fs::read_to_string(&d.path) else {
-            continue;
-        };
-        let Ok(doc) = harden_jsonc::JsoncDoc::parse(&text) else {
-            continue;
-        };
-        let value = doc.value();
-        let named = value
-            .get("build")
-            .and_then(|b| b.get("dockerfile"))
-            .or_else(|| value.get("dockerFile"))
-            .and_then(|v| v.as_str());
-        let Some(name) = named else { continue };
-        let path = lexical_clean(&d.path.parent().unwrap_or(Path::new(".")).join(name));
-        let is_file = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
-        let known = found
-            .iter()
-            .chain(extra.iter())
-            .any(|f: &Discovered| same_file(&f.path, &path));
-        if is_file && !known {
-            extra.push(Discovered {
-                display: display(&path),
-                path,
-                kind: FileKind::Dockerfile,
-                root: d.root.clone(),
-            });
-        }
-    }
-    found.extend(extra);
-}
-
 /// `compose.yaml`, `compose.yml`, `docker-compose*.yml` / `.yaml`
 /// (`docker-compose.override.yml`, `docker-compose.dev.yaml` ...).
 fn is_compose_name(name: &str) -> bool {
@@ -133,29 +95,38 @@ fn is_compose_name(name: &str) -> bool {
             && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
 }
 
-/// Compose files a found devcontainer.json names in `dockerComposeFile`
-/// (relative to its folder) that discovery did not find by name.
-fn add_named_compose_files(found: &mut Vec<Discovered>) {
+/// Files a found devcontainer.json names that discovery did not find by
+/// name: the compose files of `dockerComposeFile` and the Dockerfile of
+/// `build.dockerfile` (or the older `dockerFile`), relative to its folder.
+/// Each config is read once, within the size limit.
+fn add_referenced_files(found: &mut Vec<Discovered>) {
     use harden_core::Document;
-    let mut extra = Vec::new();
+    let mut extra: Vec<Discovered> = Vec::new();
     for d in found.iter().filter(|d| d.kind == FileKind::Devcontainer) {
-        let Ok(text) = std::fs::read_to_string(&d.path) else {
+        let Ok(text) = crate::read_source(&d.path, &d.display) else {
             continue;
         };
         let Ok(doc) = harden_jsonc::JsoncDoc::parse(&text) else {
             continue;
         };
-        let names: Vec<String> = match doc.value().get("dockerComposeFile") {
-            Some(serde_json::Value::String(s)) => vec![s.clone()],
+        let value = doc.value();
+        let mut named: Vec<(String, FileKind)> = match value.get("dockerComposeFile") {
+            Some(serde_json::Value::String(s)) => vec![(s.clone(), FileKind::Compose)],
             Some(serde_json::Value::Array(a)) => a
                 .iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
+                .filter_map(|v| v.as_str().map(|s| (s.to_string(), FileKind::Compose)))
                 .collect(),
-            _ => continue,
+            _ => Vec::new(),
         };
+        let dockerfile = value
+            .get("build")
+            .and_then(|b| b.get("dockerfile"))
+            .or_else(|| value.get("dockerFile"))
+            .and_then(|v| v.as_str());
+        named.extend(dockerfile.map(|n| (n.to_string(), FileKind::Dockerfile)));
         let dir = d.path.parent().unwrap_or(Path::new("."));
-        for name in names {
-            let path = dir.join(&name);
+        for (name, kind) in named {
+            let path = lexical_clean(&dir.join(&name));
             let is_file = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
             let known = found
                 .iter()
@@ -165,7 +136,7 @@ fn add_named_compose_files(found: &mut Vec<Discovered>) {
                 extra.push(Discovered {
                     display: display(&path),
                     path,
-                    kind: FileKind::Compose,
+                    kind,
                     root: d.root.clone(),
                 });
             }
@@ -238,8 +209,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
             }
         }
     }
-    add_named_compose_files(&mut found);
-    add_named_dockerfiles(&mut found);
+    add_referenced_files(&mut found);
     found.sort_by(|a, b| a.display.cmp(&b.display));
     found.dedup_by(|a, b| a.path == b.path);
     (found, errors)

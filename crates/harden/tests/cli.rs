@@ -236,12 +236,29 @@ fn a_custom_profile_changes_the_diff_and_a_bad_one_is_located() {
 #[test]
 fn tier_four_patches_a_named_daemon_json_and_otherwise_recommends() {
     let tmp = tempfile::tempdir().unwrap();
-    write(tmp.path(), "daemon.json", "{\n  \"log-driver\": \"json-file\"\n}\n");
+    write(
+        tmp.path(),
+        "daemon.json",
+        "{\n  \"log-driver\": \"json-file\"\n}\n",
+    );
     std::fs::create_dir_all(tmp.path().join("p")).unwrap();
-    let out = harden(tmp.path(), &["diff", "--tier", "4", "--docker-daemon-config", "daemon.json", "p"]);
+    let out = harden(
+        tmp.path(),
+        &[
+            "diff",
+            "--tier",
+            "4",
+            "--docker-daemon-config",
+            "daemon.json",
+            "p",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     let diff = String::from_utf8_lossy(&out.stdout);
-    assert!(diff.contains("+  \"log-driver\": \"json-file\",\n+  \"userns-remap\": \"default\"\n"), "{diff}");
+    assert!(
+        diff.contains("+  \"log-driver\": \"json-file\",\n+  \"userns-remap\": \"default\"\n"),
+        "{diff}"
+    );
     let without = harden(tmp.path(), &["check", "--tier", "4", "p"]);
     assert!(String::from_utf8_lossy(&without.stderr).contains("pass --docker-daemon-config"));
     let tier3 = harden(tmp.path(), &["check", "--tier", "3", "p"]);
