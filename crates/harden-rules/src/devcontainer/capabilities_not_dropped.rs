@@ -1,7 +1,10 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::{append_to_top_level_array, handoff, mode, normalize_cap, run_args, Handoff, Mode};
+use super::{
+    append_to_top_level_array, handoff, mode, normalize_cap, run_args, run_args_range, Handoff,
+    Mode,
+};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -41,8 +44,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     if let Some(cap_add) = cx.doc.root().get("capAdd").and_then(|m| m.value.elements()) {
         added.extend(cap_add.iter().filter_map(|n| n.as_str()).map(normalize_cap));
     }
-    let root = cx.doc.root();
-    let range = array.map_or(root.range.start..root.range.start + 1, |a| a.range.clone());
+    let range = run_args_range(cx.doc);
     let finding = Finding::new(
         &META,
         range,

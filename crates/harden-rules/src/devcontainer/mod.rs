@@ -222,3 +222,10 @@ pub fn run_arg_range(array: &Node, arg: &run_args::RunArg) -> std::ops::Range<us
     let elements = array.elements().unwrap_or(&[]);
     elements[arg.elements.start].range.start..elements[arg.elements.end - 1].range.end
 }
+
+/// Where a finding about `runArgs` points: the array, or the root's opening
+/// brace when there is none.
+pub fn run_args_range(doc: &JsoncDoc) -> std::ops::Range<usize> {
+    let root = doc.root();
+    run_args::node(doc).map_or(root.range.start..root.range.start + 1, |a| a.range.clone())
+}

@@ -2,7 +2,7 @@ use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
 use super::run_args::{self, parse_size};
-use super::{append_to_top_level_array, handoff, mode, Handoff, Mode};
+use super::{append_to_top_level_array, handoff, mode, run_args_range, Handoff, Mode};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -65,8 +65,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     if missing.is_empty() {
         return Vec::new();
     }
-    let root = cx.doc.root();
-    let range = array.map_or(root.range.start..root.range.start + 1, |a| a.range.clone());
+    let range = run_args_range(cx.doc);
     let finding = Finding::new(
         &META,
         range,

@@ -1,7 +1,10 @@
 use harden_core::{Applicability, FileKind, Finding, NewFile, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::{append_to_top_level_array, handoff, mode, run_args, top_level_strings, Handoff, Mode};
+use super::{
+    append_to_top_level_array, handoff, mode, run_args, run_args_range, top_level_strings, Handoff,
+    Mode,
+};
 use crate::{seccomp, Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -69,9 +72,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     if in_security_opt || in_run_args {
         return Vec::new();
     }
-    let root = doc.root();
-    let range =
-        run_args::node(doc).map_or(root.range.start..root.range.start + 1, |a| a.range.clone());
+    let range = run_args_range(doc);
     let finding = Finding::new(&META, range, "runArgs:seccomp", "no custom seccomp profile");
     match handoff(cx, &mode, "CP012") {
         Handoff::Covered => return Vec::new(),
