@@ -9,6 +9,7 @@ mod docker_socket_mounted;
 mod host_namespace_shared;
 mod network_not_segmented;
 mod no_new_privileges_missing;
+mod port_published_on_all_interfaces;
 mod privileged_container;
 mod resource_limits_missing;
 mod seccomp_profile_missing;
@@ -38,6 +39,7 @@ pub static RULES: &[&RuleDef] = &[
     &shared_host_mount::RULE,
     &network_not_segmented::RULE,
     &seccomp_profile_missing::RULE,
+    &port_published_on_all_interfaces::RULE,
 ];
 
 /// What a compose check sees.
