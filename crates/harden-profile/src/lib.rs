@@ -24,6 +24,22 @@ pub struct Profile {
     pub dockerfile: DockerfileParams,
     pub seccomp: SeccompParams,
     pub userns: UsernsParams,
+    pub egress: EgressParams,
+}
+
+/// The egress allowlist and the firewall script that enforces it (tier 4).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EgressParams {
+    /// Domains reachable on ports 443 and 80.
+    pub allow: Vec<String>,
+    /// The only resolvers DNS may reach (IPv4 addresses).
+    pub dns_servers: Vec<String>,
+    /// File names of the generated allowlist and script.
+    pub allowlist_file: String,
+    pub script_file: String,
+    /// How often the script re-resolves the allowlist when looping; 0 runs once.
+    pub refresh_seconds: u32,
 }
 
 /// User-namespace remapping (tier 4).
@@ -86,6 +102,47 @@ pub struct Mounts {
     pub sensitive_paths: Vec<String>,
 }
 
+impl EgressParams {
+    /// The allowlist must hold plain domain names and the resolvers IPv4
+    /// addresses: both end up in a generated shell script and its input.
+    /// On error, the offending key and a message.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        if let Some(bad) = self.allow.iter().find(|d| !is_domain(d)) {
+            return Err((
+                "allow",
+                format!("`egress.allow`: `{bad}` is not a domain name"),
+            ));
+        }
+        if let Some(bad) = self
+            .dns_servers
+            .iter()
+            .find(|s| s.parse::<std::net::Ipv4Addr>().is_err())
+        {
+            return Err((
+                "dns_servers",
+                format!("`egress.dns_servers`: `{bad}` is not an IPv4 address"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Whether `s` is a plain DNS name: dot-separated labels of letters, digits
+/// and inner `-`.
+pub fn is_domain(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
 /// A profile problem located in the profile file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProfileError {
@@ -133,6 +190,10 @@ impl Profile {
                     format!("unknown tier `{tier}`: tiers are 1 to 4"),
                 ));
             }
+        }
+        if let Err((key, message)) = profile.egress.check() {
+            let offset = span_of(doc.as_table(), &["egress", key]).unwrap_or(0);
+            return Err(located(offset, message));
         }
         Ok(profile)
     }
@@ -309,6 +370,26 @@ mod tests {
             e.to_string(),
             "p.toml:3:1: `resources.pids_limit` must be an integer, found a string"
         );
+    }
+
+    #[test]
+    fn egress_values_are_checked_and_located() {
+        assert!(Profile::builtin().egress.check().is_ok());
+        let e = Profile::load(
+            "p.toml",
+            "[egress]\nallow = [\"ok.com\", \"x; rm -rf /\"]\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "p.toml:2:1: `egress.allow`: `x; rm -rf /` is not a domain name"
+        );
+        let e = Profile::load("p.toml", "[egress]\ndns_servers = [\"8.8.8.8/0\"]\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "p.toml:2:1: `egress.dns_servers`: `8.8.8.8/0` is not an IPv4 address"
+        );
+        assert!(Profile::load("p.toml", "[egress]\nallow = [\"pypi.org\"]\n").is_ok());
     }
 
     #[test]
