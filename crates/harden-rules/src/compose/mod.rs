@@ -10,6 +10,7 @@ mod host_namespace_shared;
 mod network_not_segmented;
 mod no_new_privileges_missing;
 mod port_published_on_all_interfaces;
+pub use port_published_on_all_interfaces::on_loopback;
 mod privileged_container;
 mod resource_limits_missing;
 mod seccomp_profile_missing;

@@ -1,5 +1,6 @@
 //! devcontainer.json rules.
 
+mod app_port_on_all_interfaces;
 mod capabilities_not_dropped;
 mod dangerous_capability_added;
 mod host_namespace_shared;
@@ -27,6 +28,7 @@ pub static RULES: &[&RuleDef] = &[
     &no_new_privileges_missing::RULE,
     &seccomp_profile_missing::RULE,
     &lifecycle_curl_pipe_shell::RULE,
+    &app_port_on_all_interfaces::RULE,
 ];
 
 /// How the config creates its container.
