@@ -102,6 +102,9 @@ fn is_compose_name(name: &str) -> bool {
 fn add_referenced_files(found: &mut Vec<Discovered>) {
     use harden_core::Document;
     let mut extra: Vec<Discovered> = Vec::new();
+    let identity = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut known: std::collections::HashSet<PathBuf> =
+        found.iter().map(|f| identity(&f.path)).collect();
     for d in found.iter().filter(|d| d.kind == FileKind::Devcontainer) {
         let Ok(text) = crate::read_source(&d.path, &d.display) else {
             continue;
@@ -128,11 +131,7 @@ fn add_referenced_files(found: &mut Vec<Discovered>) {
         for (name, kind) in named {
             let path = lexical_clean(&dir.join(&name));
             let is_file = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
-            let known = found
-                .iter()
-                .chain(extra.iter())
-                .any(|f: &Discovered| same_file(&f.path, &path));
-            if is_file && !known {
+            if is_file && known.insert(identity(&path)) {
                 extra.push(Discovered {
                     display: display(&path),
                     path,
@@ -161,13 +160,6 @@ pub(crate) fn lexical_clean(path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
 }
 
 fn display(path: &Path) -> String {
