@@ -8,6 +8,7 @@ pub mod compose;
 pub mod daemon;
 pub mod devcontainer;
 pub mod dockerfile;
+pub mod egress;
 pub mod seccomp;
 
 use harden_core::{FileKind, Finding, RuleMeta};
