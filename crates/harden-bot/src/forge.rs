@@ -11,15 +11,20 @@ use crate::BotError;
 pub struct PullRequest {
     pub number: u64,
     pub body: String,
+    pub state: PrState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrState {
+    Open,
+    /// Closed without merging: a human declined it.
+    Closed,
+    Merged,
 }
 
 pub trait Forge {
-    /// The open pull request from `head`, if any. Changes nothing.
-    fn find_open_pr(
-        &self,
-        log: &mut dyn Write,
-        head: &str,
-    ) -> Result<Option<PullRequest>, BotError>;
+    /// Every pull request from `head`, open, closed or merged. Changes nothing.
+    fn find_prs(&self, log: &mut dyn Write, head: &str) -> Result<Vec<PullRequest>, BotError>;
     fn create_pr(
         &self,
         log: &mut dyn Write,
@@ -101,20 +106,16 @@ impl GhCli {
 }
 
 impl Forge for GhCli {
-    fn find_open_pr(
-        &self,
-        log: &mut dyn Write,
-        head: &str,
-    ) -> Result<Option<PullRequest>, BotError> {
+    fn find_prs(&self, log: &mut dyn Write, head: &str) -> Result<Vec<PullRequest>, BotError> {
         let args = [
             "pr",
             "list",
             "--head",
             head,
             "--state",
-            "open",
+            "all",
             "--json",
-            "number,body",
+            "number,body,state",
         ];
         writeln!(log, "{}", shown("gh", &args))?;
         let out = self.run(&args, None)?;
@@ -123,12 +124,25 @@ impl Forge for GhCli {
                 command: shown("gh", &args),
                 message: format!("unexpected output: {e}"),
             })?;
-        Ok(list.as_array().and_then(|a| a.first()).and_then(|pr| {
-            Some(PullRequest {
-                number: pr["number"].as_u64()?,
-                body: pr["body"].as_str().unwrap_or("").to_string(),
+        Ok(list
+            .as_array()
+            .map(|prs| {
+                prs.iter()
+                    .filter_map(|pr| {
+                        let state = match pr["state"].as_str()? {
+                            "OPEN" => PrState::Open,
+                            "MERGED" => PrState::Merged,
+                            _ => PrState::Closed,
+                        };
+                        Some(PullRequest {
+                            number: pr["number"].as_u64()?,
+                            body: pr["body"].as_str().unwrap_or("").to_string(),
+                            state,
+                        })
+                    })
+                    .collect()
             })
-        }))
+            .unwrap_or_default())
     }
 
     fn create_pr(

@@ -21,7 +21,7 @@ use harden_core::{Applicability, Finding, Tier};
 use harden_engine::{discover, process_text, read_source, Decision, FileError, FileOutcome};
 
 pub use body::{commit_message, fingerprint, fingerprint_in, pr_body, pr_title, FINGERPRINT_TAG};
-pub use forge::{Forge, GhCli, PullRequest};
+pub use forge::{Forge, GhCli, PrState, PullRequest};
 pub use git::Git;
 
 /// The bot's git identity; its commits carry it as author and committer.
@@ -64,6 +64,12 @@ pub enum Outcome {
         branch: String,
         pr: PrAction,
     },
+    /// A pull request with exactly this patch was closed without merging:
+    /// the bot does not offer it again.
+    Declined {
+        branch: String,
+        number: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +97,10 @@ impl fmt::Display for Outcome {
             Outcome::PrOnly { branch, pr: p } => {
                 write!(f, "{branch} already up to date; {}", pr(p))
             }
+            Outcome::Declined { branch, number } => write!(
+                f,
+                "pull request #{number} with these fixes was closed without merging; not offering them again on {branch} (a change of the fixes makes a new one)"
+            ),
         }
     }
 }
@@ -303,6 +313,18 @@ pub fn run(
         check_bot_only(&git, log, &branch, tip, &head)?;
     }
 
+    let prs = forge.find_prs(log, &branch)?;
+    let open = prs.iter().find(|p| p.state == PrState::Open);
+    let declined = prs.iter().find(|p| {
+        p.state == PrState::Closed && fingerprint_in(&p.body).as_deref() == Some(fp.as_str())
+    });
+    if let (None, Some(closed)) = (open, declined) {
+        return Ok(Outcome::Declined {
+            branch,
+            number: closed.number,
+        });
+    }
+
     let up_to_date = match &remote_tip {
         Some(tip) => {
             let parent = git
@@ -357,7 +379,7 @@ pub fn run(
         )?;
     }
 
-    let pr = match forge.find_open_pr(log, &branch)? {
+    let pr = match open {
         Some(pr) if fingerprint_in(&pr.body).as_deref() == Some(fp.as_str()) => {
             PrAction::Unchanged(pr.number)
         }

@@ -17,7 +17,9 @@ st["calls"].append({"args": a, "stdin": stdin})
 out = ""
 if a[:2] == ["pr", "list"]:
     head = a[a.index("--head") + 1]
-    out = json.dumps([{"number": p["number"], "body": p["body"]} for p in st["prs"] if p["head"] == head])
+    want = a[a.index("--state") + 1]
+    out = json.dumps([{"number": p["number"], "body": p["body"], "state": p.get("state", "OPEN")}
+                      for p in st["prs"] if p["head"] == head and (want == "all" or p.get("state", "OPEN") == want.upper())])
 elif a[:2] == ["pr", "create"]:
     n = len(st["prs"]) + 1
     st["prs"].append({"number": n, "head": a[a.index("--head") + 1], "body": stdin})
@@ -164,9 +166,9 @@ fn list_args() -> Vec<String> {
         "--head",
         BRANCH,
         "--state",
-        "open",
+        "all",
         "--json",
-        "number,body",
+        "number,body,state",
     ]
     .map(String::from)
     .to_vec()
@@ -368,5 +370,48 @@ fn dry_run_prints_every_step_and_changes_nothing() {
     assert_eq!(
         calls.iter().map(|c| c.0.clone()).collect::<Vec<_>>(),
         [list_args()]
+    );
+}
+
+#[test]
+fn a_pull_request_closed_unmerged_is_not_offered_again_until_the_fixes_change() {
+    let s = setup();
+    ok(&s.harden(&[]));
+    let tip = s.remote_tip().unwrap();
+    // a human closes the PR without merging it
+    let state_path = s.bin.join("gh-state.json");
+    let mut state: Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_path).unwrap()).unwrap();
+    state["prs"][0]["state"] = Value::String("CLOSED".into());
+    std::fs::write(&state_path, state.to_string()).unwrap();
+    let calls_before = s.gh_calls().len();
+
+    let stdout = ok(&s.harden(&[]));
+    assert!(
+        stdout.contains("pull request #1 with these fixes was closed without merging"),
+        "{stdout}"
+    );
+    assert_eq!(
+        s.remote_tip().as_deref(),
+        Some(tip.as_str()),
+        "nothing pushed"
+    );
+    let calls = s.gh_calls();
+    assert_eq!(calls.len(), calls_before + 1, "only the lookup: {calls:?}");
+    assert_eq!(calls.last().unwrap().0, list_args());
+
+    // other fixes make a new pull request
+    std::fs::create_dir_all(s.work.join("b/.devcontainer")).unwrap();
+    std::fs::write(s.work.join("b/.devcontainer/devcontainer.json"), INSECURE).unwrap();
+    git(&s.work, &["add", "."]);
+    git(&s.work, &["commit", "-q", "-m", "second container"]);
+    let stdout = ok(&s.harden(&[]));
+    assert!(
+        stdout.contains("new commit on harden/tier-1; pull request opened"),
+        "{stdout}"
+    );
+    assert_eq!(
+        s.gh_calls().last().unwrap().0[..2],
+        ["pr", "create"].map(String::from)
     );
 }
