@@ -118,7 +118,28 @@ fn run_rules<C>(
 /// on disk, the compose-mode devcontainer.json files and compose files next
 /// to it are read for their links (a dev container's service and compose
 /// file, see `links.rs`).
+///
+/// A bug that panics while one file is processed ends as an error for that
+/// file; the caller goes on with the others.
 pub fn process_text(
+    display_path: &str,
+    kind: FileKind,
+    text: &str,
+    settings: &Settings,
+    decide: &mut dyn FnMut(&Finding, &str, &str) -> Decision,
+) -> Result<FileOutcome, FileError> {
+    let run =
+        std::panic::AssertUnwindSafe(|| process_kind(display_path, kind, text, settings, decide));
+    std::panic::catch_unwind(run).unwrap_or_else(|_| {
+        Err(FileError::new(
+            display_path,
+            None,
+            "internal error: harden crashed on this file; nothing was written for it (please report it)",
+        ))
+    })
+}
+
+fn process_kind(
     display_path: &str,
     kind: FileKind,
     text: &str,
