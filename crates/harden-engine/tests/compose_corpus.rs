@@ -6,10 +6,9 @@
 
 mod common;
 
-use harden_core::{apply_changes, Applicability, Document, FileKind, Tier};
-use harden_engine::{Decision, Settings};
+use harden_core::{FileKind, Tier};
+use harden_engine::Settings;
 use harden_profile::Profile;
-use harden_yaml::YamlDoc;
 
 /// Why the output lost a comment it should keep, if it did. Full-line
 /// comments must all stay; a trailing comment may go only with its line.
@@ -49,29 +48,10 @@ fn comment_start(line: &str) -> Option<usize> {
     None
 }
 
-fn apply_all(f: &harden_core::Finding, _: &str, _: &str) -> Decision {
-    if f.fix
-        .as_ref()
-        .is_some_and(|x| x.applicability >= Applicability::Unsafe)
-    {
-        Decision::Apply
-    } else {
-        Decision::Skip
-    }
-}
-
 /// Ok((changed, applied fixes)) or the failure.
 fn check_file(text: &str, settings: &Settings) -> Result<(bool, usize), String> {
-    let outcome = match harden_engine::process_text(
-        "corpus",
-        FileKind::Compose,
-        text,
-        settings,
-        &mut apply_all,
-    ) {
-        Ok(o) => o,
-        Err(e) => return Err(format!("refused: {e}")),
-    };
+    let outcome = common::try_fix_all(FileKind::Compose, text, settings)
+        .map_err(|e| format!("refused: {e}"))?;
     if let Some(r) = outcome.rejected.first() {
         return Err(format!(
             "fix rejected by verification: {} {}: {}",
@@ -81,18 +61,7 @@ fn check_file(text: &str, settings: &Settings) -> Result<(bool, usize), String> 
     if !outcome.converged {
         return Err("the fix loop did not converge".into());
     }
-    let before = YamlDoc::parse(text).map_err(|e| e.to_string())?;
-    let after =
-        YamlDoc::parse(&outcome.fixed).map_err(|e| format!("output does not parse: {e}"))?;
-    let changes: Vec<_> = outcome
-        .applied
-        .iter()
-        .flat_map(|f| f.fix.as_ref().unwrap().changes.clone())
-        .collect();
-    let expected = apply_changes(&before.value(), &changes).map_err(|e| e.to_string())?;
-    if expected != after.value() {
-        return Err("output value differs from input plus the applied changes".into());
-    }
+    common::value_is_input_plus_changes(FileKind::Compose, text, &outcome)?;
     if let Some(lost) = lost_comment(text, &outcome.fixed) {
         return Err(lost);
     }
@@ -106,16 +75,7 @@ fn check_file(text: &str, settings: &Settings) -> Result<(bool, usize), String> 
 #[test]
 fn every_corpus_compose_file_at_every_tier() {
     let corpus = common::shared_dir().join("corpus");
-    let manifest =
-        std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("shared corpus present");
-    let mut files: Vec<&str> = manifest
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            (cols.get(4) == Some(&"compose")).then(|| cols[0])
-        })
-        .collect();
+    let mut files = common::corpus_files("compose").expect("shared corpus present");
     files.sort();
     files.dedup();
     assert!(

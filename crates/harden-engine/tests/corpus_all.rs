@@ -10,8 +10,8 @@ mod common;
 
 use std::process::Command;
 
-use harden_core::{apply_changes, unified_diff, FileKind, Tier};
-use harden_engine::{parse_value, Settings};
+use harden_core::{unified_diff, FileKind, Tier};
+use harden_engine::Settings;
 use harden_profile::Profile;
 
 fn kind_of(manifest_kind: &str) -> Option<FileKind> {
@@ -53,21 +53,13 @@ fn check(
     tier: Tier,
     scratch: &std::path::Path,
 ) -> Result<(), String> {
-    let outcome =
-        match std::panic::catch_unwind(|| {
-            harden_engine::process_text("corpus", kind, text, settings, &mut |f, _, _| match &f.fix
-            {
-                Some(x) if x.applicability >= harden_core::Applicability::Unsafe => {
-                    harden_engine::Decision::Apply
-                }
-                _ => harden_engine::Decision::Skip,
-            })
-        }) {
-            Err(_) => return Err("panicked".into()),
-            Ok(Err(e)) if e.pos.is_some() || !e.message.is_empty() => return Ok(()),
-            Ok(Err(e)) => return Err(format!("refused without a message: {e:?}")),
-            Ok(Ok(o)) => o,
-        };
+    let outcome = match common::try_fix_all(kind, text, settings) {
+        // The engine turns a panic into this error; it is a bug, not a refusal.
+        Err(e) if e.message.starts_with("internal error") => return Err(e.to_string()),
+        Err(e) if e.pos.is_some() || !e.message.is_empty() => return Ok(()),
+        Err(e) => return Err(format!("refused without a message: {e:?}")),
+        Ok(o) => o,
+    };
     if let Some(r) = outcome.rejected.first() {
         return Err(format!(
             "{} fix dropped by verification: {}",
@@ -77,18 +69,7 @@ fn check(
     if !outcome.converged {
         return Err("fixes did not converge".into());
     }
-    let after =
-        parse_value(kind, &outcome.fixed).map_err(|e| format!("output does not parse: {e}"))?;
-    let before = parse_value(kind, text).map_err(|e| e.to_string())?;
-    let changes: Vec<_> = outcome
-        .applied
-        .iter()
-        .flat_map(|f| f.fix.as_ref().unwrap().changes.clone())
-        .collect();
-    let expected = apply_changes(&before, &changes).map_err(|e| e.to_string())?;
-    if expected != after {
-        return Err("output value differs from input plus the applied changes".into());
-    }
+    common::value_is_input_plus_changes(kind, text, &outcome)?;
     let second = common::fix_all(kind, &outcome.fixed, settings);
     if second.changed() {
         return Err("a second run changed the output".into());
@@ -102,14 +83,14 @@ fn check(
 #[test]
 fn corpus_harness() {
     let corpus = common::shared_dir().join("corpus");
-    let manifest =
-        std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("shared corpus present");
-    let files: Vec<(String, FileKind)> = manifest
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            Some((cols[0].to_string(), kind_of(cols.get(4)?)?))
+    let files: Vec<(String, FileKind)> = ["devcontainer-json", "compose", "dockerfile"]
+        .into_iter()
+        .flat_map(|k| {
+            let kind = kind_of(k).expect("a kind harden reads");
+            common::corpus_files(k)
+                .expect("shared corpus present")
+                .into_iter()
+                .map(move |f| (f, kind))
         })
         .collect();
     assert!(

@@ -6,9 +6,8 @@
 
 mod common;
 
-use harden_core::{apply_changes, Document, FileKind, Tier};
+use harden_core::{FileKind, Tier};
 use harden_engine::Settings;
-use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 
 fn comments(text: &str) -> Vec<(usize, String)> {
@@ -60,43 +59,15 @@ fn lost_comment(original: &str, fixed: &str) -> Option<String> {
 }
 
 fn check_file(text: &str, settings: &Settings) -> Result<bool, String> {
-    let outcome = match harden_engine::process_text(
-        "corpus",
-        FileKind::Devcontainer,
-        text,
-        settings,
-        &mut |f, _, _| {
-            if f.fix
-                .as_ref()
-                .is_some_and(|x| x.applicability >= harden_core::Applicability::Unsafe)
-            {
-                harden_engine::Decision::Apply
-            } else {
-                harden_engine::Decision::Skip
-            }
-        },
-    ) {
-        Ok(o) => o,
-        Err(e) => return Err(format!("refused: {e}")),
-    };
+    let outcome = common::try_fix_all(FileKind::Devcontainer, text, settings)
+        .map_err(|e| format!("refused: {e}"))?;
     if !outcome.rejected.is_empty() {
         return Err(format!(
             "fix rejected by verification: {}",
             outcome.rejected[0].reason
         ));
     }
-    let before = JsoncDoc::parse(text).map_err(|e| e.to_string())?;
-    let after =
-        JsoncDoc::parse(&outcome.fixed).map_err(|e| format!("output does not parse: {e}"))?;
-    let changes: Vec<_> = outcome
-        .applied
-        .iter()
-        .flat_map(|f| f.fix.as_ref().unwrap().changes.clone())
-        .collect();
-    let expected = apply_changes(&before.value(), &changes).map_err(|e| e.to_string())?;
-    if expected != after.value() {
-        return Err("output value differs from input plus the applied changes".into());
-    }
+    common::value_is_input_plus_changes(FileKind::Devcontainer, text, &outcome)?;
     if let Some(lost) = lost_comment(text, &outcome.fixed) {
         return Err(lost);
     }
@@ -110,16 +81,7 @@ fn check_file(text: &str, settings: &Settings) -> Result<bool, String> {
 #[test]
 fn every_corpus_devcontainer_at_every_tier() {
     let corpus = common::shared_dir().join("corpus");
-    let manifest =
-        std::fs::read_to_string(corpus.join("MANIFEST.tsv")).expect("shared corpus present");
-    let files: Vec<&str> = manifest
-        .lines()
-        .skip(1)
-        .filter_map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            (cols.get(4) == Some(&"devcontainer-json")).then(|| cols[0])
-        })
-        .collect();
+    let files = common::corpus_files("devcontainer-json").expect("shared corpus present");
     assert!(
         files.len() > 300,
         "expected the corpus' devcontainer files, found {}",

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use harden_core::{unified_diff, Applicability, FileKind, Finding, Tier};
-use harden_engine::{process_text, Decision, FileOutcome, Settings};
+use harden_core::{apply_changes, unified_diff, Applicability, FileKind, Finding, Tier};
+use harden_engine::{parse_value, process_text, Decision, FileError, FileOutcome, Settings};
 use harden_profile::Profile;
 
 pub fn repo_root() -> PathBuf {
@@ -29,13 +29,64 @@ pub fn settings_for(code: Option<&str>) -> Settings {
     Settings::new(profile, Tier::MAX)
 }
 
-/// Run with every safe and unsafe fix applied.
-pub fn fix_all(kind: FileKind, text: &str, settings: &Settings) -> FileOutcome {
-    let mut apply = |f: &Finding, _: &str, _: &str| match &f.fix {
+/// The decision that applies every safe and unsafe fix.
+pub fn apply_all(f: &Finding, _: &str, _: &str) -> Decision {
+    match &f.fix {
         Some(fix) if fix.applicability >= Applicability::Unsafe => Decision::Apply,
         _ => Decision::Skip,
-    };
-    process_text("fixture", kind, text, settings, &mut apply).expect("fixture parses")
+    }
+}
+
+/// Run with every safe and unsafe fix applied; a refused file is the error.
+pub fn try_fix_all(
+    kind: FileKind,
+    text: &str,
+    settings: &Settings,
+) -> Result<FileOutcome, FileError> {
+    process_text("fixture", kind, text, settings, &mut apply_all)
+}
+
+/// Run with every safe and unsafe fix applied.
+pub fn fix_all(kind: FileKind, text: &str, settings: &Settings) -> FileOutcome {
+    try_fix_all(kind, text, settings).expect("fixture parses")
+}
+
+/// The local names of the shared corpus files of one MANIFEST kind
+/// (`devcontainer-json`, `compose`, `dockerfile`); `None` without the corpus.
+pub fn corpus_files(kind: &str) -> Option<Vec<String>> {
+    let manifest = std::fs::read_to_string(shared_dir().join("corpus/MANIFEST.tsv")).ok()?;
+    Some(
+        manifest
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let cols: Vec<&str> = l.split('\t').collect();
+                (cols.get(4) == Some(&kind)).then(|| cols[0].to_string())
+            })
+            .collect(),
+    )
+}
+
+/// Ok when the output parses and its value is the input's value with the
+/// applied fixes' changes, in the order they were applied.
+pub fn value_is_input_plus_changes(
+    kind: FileKind,
+    text: &str,
+    outcome: &FileOutcome,
+) -> Result<(), String> {
+    let before = parse_value(kind, text).map_err(|e| e.to_string())?;
+    let after =
+        parse_value(kind, &outcome.fixed).map_err(|e| format!("output does not parse: {e}"))?;
+    let changes: Vec<_> = outcome
+        .applied
+        .iter()
+        .flat_map(|f| f.fix.as_ref().expect("applied fixes exist").changes.clone())
+        .collect();
+    let expected = apply_changes(&before, &changes).map_err(|e| e.to_string())?;
+    if expected != after {
+        return Err("output value differs from input plus the applied changes".into());
+    }
+    Ok(())
 }
 
 fn visible(s: &str) -> String {
