@@ -1,28 +1,13 @@
 //! `harden apply` end to end: a pseudo-terminal session, the non-interactive
 //! policies, and the guarantees around writing.
 
+mod common;
+
+use common::{harden, write, BIN};
+
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-const BIN: &str = env!("CARGO_BIN_EXE_harden");
-
-fn harden(dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("harden runs")
-}
-
-fn write(dir: &Path, rel: &str, text: &str) -> std::path::PathBuf {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(&path, text).unwrap();
-    path
-}
+use std::process::Command;
 
 const INSECURE: &str =
     "{\n  \"image\": \"x\",\n  \"privileged\": true,\n  \"capAdd\": [\"SYS_ADMIN\"]\n}\n";

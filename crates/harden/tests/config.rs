@@ -1,23 +1,10 @@
 //! harden.toml and inline suppressions through the real binary.
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn harden(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harden"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("harden runs")
-}
+use common::{harden, write};
 
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use std::process::Output;
 
 fn codes(out: &Output) -> Vec<String> {
     String::from_utf8_lossy(&out.stdout)

@@ -1,23 +1,9 @@
 //! `--format` through the binary: machine formats on stdout, the same exit
 //! codes as text, and a refused unknown format.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn harden(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harden"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("harden runs")
-}
-
-fn write(dir: &Path, rel: &str, text: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use common::{harden, write};
 
 #[test]
 fn machine_formats_keep_exit_codes_and_carry_errors() {

@@ -2,26 +2,18 @@
 //! and a non-zero exit, in bounded time, with nothing written, and the other
 //! files still processed.
 
+mod common;
+
+use common::write;
+
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 fn harden(dir: &Path, args: &[&str]) -> (Output, Duration) {
     let start = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_harden"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("harden runs");
+    let out = common::harden(dir, args);
     (out, start.elapsed())
-}
-
-fn write(dir: &Path, rel: &str, bytes: &[u8]) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, bytes).unwrap();
 }
 
 /// Run `check` on a tree with one hostile file and one ordinary insecure one.

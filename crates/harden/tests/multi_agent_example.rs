@@ -2,34 +2,16 @@
 //! N = 1..4: a snapshot of each diff, only rules of tiers <= N in it, tiers
 //! cumulative, and a patch that `git apply` accepts.
 
+mod common;
+
+use common::{copy_tree, harden};
+
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use harden_profile::Profile;
 use serde_json::Value;
-
-fn harden(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_harden"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("harden runs")
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
 
 #[test]
 fn diff_per_tier_of_the_multi_agent_example() {
