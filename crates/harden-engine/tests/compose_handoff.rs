@@ -157,16 +157,23 @@ fn seccomp_items(text: &str) -> Vec<String> {
 fn compose_rules_use_the_project_directory_and_the_dev_service_name() {
     let dir = project(true);
     let all = run(dir.path(), &settings());
+    // `app` and its egress sidecar (CP013) load the profile; so do the
+    // firewall files, from the same project directory.
     let extend = outcome(&all, "docker-compose.extend.yml");
     assert_eq!(
         seccomp_items(&extend.fixed),
-        ["./.devcontainer/seccomp.json"]
+        [
+            "./.devcontainer/seccomp.json",
+            "./.devcontainer/seccomp.json"
+        ]
     );
+    assert!(extend
+        .fixed
+        .contains("- ./.devcontainer/egress-firewall.sh:/etc/harden/egress-firewall.sh:ro"));
+    assert!(extend.fixed.contains("context: ./.devcontainer\n"));
     let base = outcome(&all, "/docker-compose.yml");
-    assert_eq!(
-        seccomp_items(&base.fixed),
-        ["./seccomp.json", "./seccomp.json"]
-    );
+    // `app`, `tmpl` (which `dev` aliases) and the two sidecars.
+    assert_eq!(seccomp_items(&base.fixed), ["./seccomp.json"; 4]);
     let named: Vec<&str> = base.findings.iter().map(|f| f.message.as_str()).collect();
     assert!(
         named.iter().any(|m| m.contains("`dev`")) && !named.iter().any(|m| m.contains("`tmpl`")),
@@ -186,19 +193,40 @@ fn compose_rules_use_the_project_directory_and_the_dev_service_name() {
 fn a_second_run_over_the_written_output_proposes_nothing() {
     let dir = project(true);
     let first = run(dir.path(), &settings());
-    let mut new_files = 0;
+    let mut new_files: Vec<String> = Vec::new();
     for (path, o) in &first {
         std::fs::write(path, &o.fixed).unwrap();
         for f in &o.applied {
             for new in f.fix.iter().flat_map(|x| &x.new_files) {
                 let target = Path::new(path).parent().unwrap().join(&new.relative_path);
                 assert!(!target.exists(), "{} created twice", target.display());
-                std::fs::write(target, &new.content).unwrap();
-                new_files += 1;
+                std::fs::write(&target, &new.content).unwrap();
+                new_files.push(
+                    target
+                        .strip_prefix(dir.path())
+                        .unwrap()
+                        .display()
+                        .to_string(),
+                );
             }
         }
     }
-    assert_eq!(new_files, 2, "one profile next to each compose file");
+    new_files.sort();
+    // Next to each compose file: the seccomp profile, and the egress
+    // firewall's script, allowlist and sidecar Dockerfile.
+    assert_eq!(
+        new_files,
+        [
+            ".devcontainer/egress-allowlist.txt",
+            ".devcontainer/egress-firewall.sh",
+            ".devcontainer/egress.Dockerfile",
+            ".devcontainer/seccomp.json",
+            "egress-allowlist.txt",
+            "egress-firewall.sh",
+            "egress.Dockerfile",
+            "seccomp.json",
+        ]
+    );
     let second = run(dir.path(), &settings());
     for (path, o) in &second {
         assert!(!o.changed(), "{path} changed again:\n{}", o.fixed);

@@ -38,6 +38,11 @@ pub struct EgressParams {
     /// File names of the generated allowlist and script.
     pub allowlist_file: String,
     pub script_file: String,
+    /// The generated Dockerfile of the compose sidecar and its base image.
+    pub sidecar_dockerfile: String,
+    pub sidecar_image: String,
+    /// Words that mark a compose service as an agent (matched in its name).
+    pub agent_services: Vec<String>,
     /// How often the script re-resolves the allowlist when looping; 0 runs once.
     pub refresh_seconds: u32,
 }
@@ -123,8 +128,45 @@ impl EgressParams {
                 format!("`egress.dns_servers`: `{bad}` is not an IPv4 address"),
             ));
         }
+        let files = [
+            ("allowlist_file", &self.allowlist_file),
+            ("script_file", &self.script_file),
+            ("sidecar_dockerfile", &self.sidecar_dockerfile),
+        ];
+        if let Some((key, bad)) = files.into_iter().find(|(_, f)| !is_file_name(f)) {
+            return Err((
+                key,
+                format!("`egress.{key}`: `{bad}` is not a plain file name (letters, digits, `.`, `_`, `-`)"),
+            ));
+        }
+        if !is_image_reference(&self.sidecar_image) {
+            return Err((
+                "sidecar_image",
+                format!(
+                    "`egress.sidecar_image`: `{}` is not an image reference",
+                    self.sidecar_image
+                ),
+            ));
+        }
         Ok(())
     }
+}
+
+/// A file name without directories that a shell and YAML take as written.
+fn is_file_name(s: &str) -> bool {
+    !s.is_empty()
+        && s != "."
+        && s != ".."
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+/// An image reference a Dockerfile `FROM` takes as one word.
+fn is_image_reference(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | ':' | '@'))
 }
 
 /// Whether `s` is a plain DNS name: dot-separated labels of letters, digits
@@ -390,6 +432,18 @@ mod tests {
             "p.toml:2:1: `egress.dns_servers`: `8.8.8.8/0` is not an IPv4 address"
         );
         assert!(Profile::load("p.toml", "[egress]\nallow = [\"pypi.org\"]\n").is_ok());
+        let e = Profile::load("p.toml", "[egress]\nscript_file = \"../x.sh\"\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "p.toml:2:1: `egress.script_file`: `../x.sh` is not a plain file name (letters, digits, `.`, `_`, `-`)"
+        );
+        let e =
+            Profile::load("p.toml", "[egress]\nsidecar_image = \"x\\nRUN evil\"\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("p.toml:2:1: `egress.sidecar_image`"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -30,6 +30,12 @@ pub fn to_value(report: &Report) -> Value {
                     Mode::Diff => Value::String(file_diff(path, o)),
                     Mode::Check => Value::Null,
                 },
+                // Every fix in the diff, in the order applied, including
+                // those for findings that only arose after earlier fixes.
+                "applied": match report.mode {
+                    Mode::Diff => o.applied.iter().map(applied_fix).collect(),
+                    Mode::Check => Vec::new(),
+                },
             })
         })
         .collect();
@@ -52,6 +58,16 @@ pub fn to_value(report: &Report) -> Value {
         "files": files,
         "findings": findings,
         "errors": errors,
+    })
+}
+
+fn applied_fix(f: &Finding) -> Value {
+    json!({
+        "code": f.rule.code,
+        "name": f.rule.name,
+        "tier": f.tier.get(),
+        "message": f.message,
+        "title": f.fix.as_ref().map(|x| x.title.as_str()),
     })
 }
 

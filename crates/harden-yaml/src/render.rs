@@ -40,6 +40,13 @@ pub fn needs_quotes(s: &str, flow: bool) -> bool {
     ) {
         return true;
     }
+    // YAML 1.1 base-60 numbers (`8000:8000`): older loaders read them as integers.
+    if s.contains(':')
+        && s.split(':')
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return true;
+    }
     let first = s.chars().next().unwrap_or(' ');
     if !(first.is_alphanumeric() || matches!(first, '/' | '.' | '_' | '$' | '~' | '(')) {
         return true;
@@ -197,6 +204,8 @@ mod tests {
         assert!(needs_quotes("yes", false));
         assert!(needs_quotes("a: b", false));
         assert!(needs_quotes("*x", false));
+        assert!(needs_quotes("8000:8000", false));
+        assert!(!needs_quotes("127.0.0.1:8000:8000", false));
         assert!(needs_quotes("", false));
         assert_eq!(
             render_scalar(&json!("4"), ScalarStyle::Plain, false),

@@ -57,7 +57,13 @@ fn diff_per_tier_of_the_multi_agent_example() {
                 "tier {n}: {code} (tier {tier_of}) reported: {}",
                 f["message"]
             );
-            if f["applied"] == Value::Bool(true) {
+        }
+        // Every applied fix, also those for findings that arose after earlier fixes.
+        for file in report["files"].as_array().unwrap() {
+            for fix in file["applied"].as_array().unwrap() {
+                let code = fix["code"].as_str().unwrap();
+                let tier_of = profile.tier_of(code).expect("a profile rule").get();
+                assert!(tier_of <= n, "tier {n}: {code} (tier {tier_of}) applied");
                 applied.insert(format!("{code} (tier {tier_of})"));
             }
         }

@@ -1,6 +1,9 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 
-use super::{normalize_cap, owner_label, remove_items_fix, selected, ComposeCx};
+use super::{
+    holds_only_net_admin, is_egress_sidecar, normalize_cap, owner_label, remove_items_fix,
+    selected, ComposeCx,
+};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -34,6 +37,10 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
         let Some(found) = doc.lookup(svc.map, "cap_add") else {
             continue;
         };
+        // The egress sidecar (CP013) holds NET_ADMIN so the agents need not.
+        if is_egress_sidecar(doc, &svc, &cx.profile.egress) && holds_only_net_admin(doc, &svc) {
+            continue;
+        }
         let list = doc.resolve(found.entry.value);
         if seen.contains(&list) {
             continue;

@@ -4,8 +4,10 @@
 
 mod capabilities_not_dropped;
 mod credential_mount;
-mod dangerous_capability_added;
+pub(crate) mod dangerous_capability_added;
 mod docker_socket_mounted;
+mod egress_unrestricted;
+pub use egress_unrestricted::{holds_only_net_admin, is_egress_sidecar};
 mod host_namespace_shared;
 mod network_not_segmented;
 mod no_new_privileges_missing;
@@ -40,6 +42,7 @@ pub static RULES: &[&RuleDef] = &[
     &shared_host_mount::RULE,
     &network_not_segmented::RULE,
     &seccomp_profile_missing::RULE,
+    &egress_unrestricted::RULE,
     &port_published_on_all_interfaces::RULE,
 ];
 
@@ -131,6 +134,32 @@ pub fn is_v2(doc: &YamlDoc) -> bool {
     };
     doc.scalar(v)
         .is_some_and(|s| s.trim() == "2" || s.trim().starts_with("2."))
+}
+
+/// The path by which compose finds `name`, a file in this compose file's
+/// directory (`""`: the directory itself). Compose resolves relative paths
+/// from the project directory; see [`ComposeUsage::dirs_from_project`].
+pub fn from_project(cx: &ComposeCx<'_>, name: &str) -> Result<String, &'static str> {
+    let dir = match cx.usage.dirs_from_project.as_slice() {
+        [] => "",
+        [dir] => dir.as_str(),
+        _ => {
+            return Err(
+                "dev containers use this file from several project directories, so no one \
+                 relative path reaches a file next to it: make the change by hand",
+            )
+        }
+    };
+    let dir = match dir {
+        "" => ".".to_string(),
+        d if d.starts_with("..") => d.to_string(),
+        d => format!("./{d}"),
+    };
+    Ok(if name.is_empty() {
+        dir
+    } else {
+        format!("{dir}/{name}")
+    })
 }
 
 /// Upper-cased capability name without the `CAP_` prefix.
@@ -392,6 +421,47 @@ pub fn owner_label(doc: &YamlDoc, svc: &Service, via: Option<NodeId>) -> String 
         None => format!("services/{}", svc.name),
         Some(map) => anchor_label(doc, map),
     }
+}
+
+/// Move inserts that fall inside a deletion of whole lines out of it: an
+/// insert that starts a line (its text ends with a line break) to the
+/// deletion's start, one that ends a line (its text starts with a line
+/// break) to the end of the line before the deletion.
+pub fn rebase_inserts(text: &str, edits: Vec<Edit>) -> Vec<Edit> {
+    let deletions: Vec<Range<usize>> = edits
+        .iter()
+        .filter(|e| e.content.is_empty() && e.start < e.end)
+        .map(|e| e.start..e.end)
+        .collect();
+    edits
+        .into_iter()
+        .map(|mut e| {
+            if !e.is_insert() {
+                return e;
+            }
+            let ends_line = e.content.starts_with('\n') || e.content.starts_with("\r\n");
+            for _ in 0..deletions.len() {
+                let Some(d) = deletions
+                    .iter()
+                    .find(|d| d.start < e.start && e.start < d.end)
+                else {
+                    break;
+                };
+                let at = if ends_line {
+                    let before = text[..d.start].trim_end_matches('\n');
+                    before.strip_suffix('\r').unwrap_or(before).len()
+                } else {
+                    d.start
+                };
+                if ends_line && text[at..d.start].matches('\n').count() != 1 {
+                    break;
+                }
+                e.start = at;
+                e.end = at;
+            }
+            e
+        })
+        .collect()
 }
 
 /// Join edits that insert at the same offset, keeping their order.

@@ -5,8 +5,8 @@ use harden_yaml::{Found, NodeId};
 use serde_json::Value;
 
 use super::{
-    append_items_fix, findings_from, key_range, owner_label, plan_add_key, selected, service_list,
-    ComposeCx, Service,
+    append_items_fix, findings_from, from_project, key_range, owner_label, plan_add_key, selected,
+    service_list, ComposeCx, Service,
 };
 use crate::{seccomp, Check, RuleDef};
 
@@ -43,16 +43,7 @@ fn is_file(value: &str) -> bool {
 fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let file_name = &cx.profile.seccomp.file_name;
-    let reference = match cx.usage.dirs_from_project.as_slice() {
-        [] => Ok(format!("./{file_name}")),
-        [dir] if dir.is_empty() => Ok(format!("./{file_name}")),
-        [dir] if dir.starts_with("..") => Ok(format!("{dir}/{file_name}")),
-        [dir] => Ok(format!("./{dir}/{file_name}")),
-        _ => Err(
-            "dev containers use this file from several project directories, so no one relative \
-             path reaches the profile: add `seccomp:<path>` to `security_opt` by hand",
-        ),
-    };
+    let reference = from_project(cx, file_name);
     let option = reference.map(|r| Value::String(format!("seccomp:{r}")));
     let new_file = NewFile {
         relative_path: file_name.clone(),
