@@ -61,6 +61,32 @@ pub fn write_fixed(
     Ok(())
 }
 
+/// The real path of `dir`, creating the directories missing below its
+/// nearest existing ancestor, which must lie under `root`.
+fn existing_dir_within(dir: &Path, root: &Path, display: &str) -> Result<PathBuf, FileError> {
+    let mut missing: Vec<&std::ffi::OsStr> = Vec::new();
+    let mut base = dir;
+    while !base.exists() {
+        let name = base.file_name().ok_or_else(|| {
+            FileError::new(display, None, "no existing parent directory".to_string())
+        })?;
+        missing.push(name);
+        base = base.parent().unwrap_or(Path::new(""));
+    }
+    let mut real = resolve_target(base, root, display)?;
+    for name in missing.into_iter().rev() {
+        real.push(name);
+        std::fs::create_dir(&real).map_err(|e| {
+            FileError::new(
+                display,
+                None,
+                format!("cannot create {}: {e}", real.display()),
+            )
+        })?;
+    }
+    Ok(real)
+}
+
 /// Create a file a fix adds. An existing file with other content is never replaced.
 pub fn write_new(
     target: &Path,
@@ -79,7 +105,7 @@ pub fn write_new(
     let dir = target
         .parent()
         .ok_or_else(|| err("no parent directory".into()))?;
-    let real_dir = resolve_target(dir, root, display)?;
+    let real_dir = existing_dir_within(dir, root, display)?;
     let mut tmp = tempfile::Builder::new()
         .prefix(".harden-")
         .tempfile_in(&real_dir)
@@ -154,5 +180,18 @@ mod tests {
         assert!(write_new(&p, dir.path(), "{}", "seccomp.json").unwrap());
         assert!(!write_new(&p, dir.path(), "{}", "seccomp.json").unwrap());
         assert!(write_new(&p, dir.path(), "[]", "seccomp.json").is_err());
+    }
+
+    #[test]
+    fn new_files_create_their_directories_only_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("feature/sub/install.sh");
+        assert!(write_new(&p, dir.path(), "x", "install.sh").unwrap());
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "x");
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("out")).unwrap();
+        let e = write_new(&dir.path().join("out/new/f"), dir.path(), "x", "f").unwrap_err();
+        assert!(e.to_string().contains("outside the scanned root"), "{e}");
+        assert!(!outside.path().join("new").exists());
     }
 }

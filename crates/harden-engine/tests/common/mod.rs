@@ -43,7 +43,13 @@ pub fn try_fix_all(
     text: &str,
     settings: &Settings,
 ) -> Result<FileOutcome, FileError> {
-    process_text("fixture", kind, text, settings, &mut apply_all)
+    // Where a dev container config usually sits: the rules that write files
+    // next to it (DC010, DC011) need a `.devcontainer` folder.
+    let path = match kind {
+        FileKind::Devcontainer => ".devcontainer/devcontainer.json",
+        _ => "fixture",
+    };
+    process_text(path, kind, text, settings, &mut apply_all)
 }
 
 /// Run with every safe and unsafe fix applied.

@@ -3,6 +3,7 @@
 mod app_port_on_all_interfaces;
 mod capabilities_not_dropped;
 mod dangerous_capability_added;
+mod egress_unrestricted;
 mod host_namespace_shared;
 mod lifecycle_curl_pipe_shell;
 mod no_new_privileges_missing;
@@ -29,6 +30,7 @@ pub static RULES: &[&RuleDef] = &[
     &seccomp_profile_missing::RULE,
     &lifecycle_curl_pipe_shell::RULE,
     &app_port_on_all_interfaces::RULE,
+    &egress_unrestricted::RULE,
 ];
 
 /// How the config creates its container.
