@@ -61,7 +61,7 @@ pub fn is_egress_sidecar(doc: &YamlDoc, svc: &Service, params: &EgressParams) ->
 
 /// The services that get a firewall: the dev containers' services and
 /// those whose name contains one of the profile's agent words.
-fn agents(cx: &ComposeCx<'_>) -> Vec<Service> {
+pub fn agent_services(cx: &ComposeCx<'_>) -> Vec<Service> {
     let words: Vec<String> = cx
         .profile
         .egress
@@ -170,7 +170,7 @@ fn blocker(doc: &YamlDoc, svc: &Service, moving: &[Service]) -> Option<String> {
 fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let params = &cx.profile.egress;
-    let open: Vec<Service> = agents(cx)
+    let open: Vec<Service> = agent_services(cx)
         .into_iter()
         .filter(|s| !egress_closed(doc, s))
         .collect();

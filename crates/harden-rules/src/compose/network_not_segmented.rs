@@ -1,8 +1,12 @@
 use std::collections::BTreeMap;
 
-use harden_core::{FileKind, Finding, RuleMeta, Severity, Tier};
+use harden_core::{Applicability, Change, Edit, FileKind, Finding, Fix, RuleMeta, Severity, Tier};
+use harden_yaml::YamlDoc;
+use serde_json::{json, Value};
 
-use super::{key_range, selected, ComposeCx};
+use super::{
+    agent_services, join_inserts, key_range, rebase_inserts, selected, ComposeCx, Service,
+};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -12,7 +16,7 @@ pub static META: RuleMeta = RuleMeta {
     tier: Tier::T3,
     severity: Severity::Info,
     summary: "Several services share one network, so a compromised agent can reach all of them",
-    breakage: "Services that talk to each other need a network in common; egress needs a proxy when a network is internal",
+    breakage: "Agents no longer reach each other over the network; services that talk to each other need a network in common",
     doc: include_str!("../../../../docs/rules/CP011.md"),
 };
 
@@ -21,9 +25,38 @@ pub static RULE: RuleDef = RuleDef {
     check: Check::Compose(check),
 };
 
+/// How a service is attached to the shared network.
+enum Attachment {
+    /// No `networks` key: the project's default network.
+    Default,
+    /// Its own block or flow list, with the shared network's item index.
+    OwnList(harden_yaml::NodeId, usize),
+}
+
+fn attachment(doc: &YamlDoc, svc: &Service, network: &str) -> Result<Attachment, String> {
+    let Some(found) = doc.lookup(svc.map, "networks") else {
+        return Ok(Attachment::Default);
+    };
+    if found.via.is_some() {
+        return Err(format!("`networks` of `{}` comes from an anchor", svc.name));
+    }
+    let list = found.entry.value;
+    if !doc.is_sequence(list) || doc.resolve(list) != list {
+        return Err(format!(
+            "`networks` of `{}` is not a plain list (mapping form or alias)",
+            svc.name
+        ));
+    }
+    doc.items(list)
+        .iter()
+        .position(|n| doc.scalar(*n) == Some(network))
+        .map(|i| Attachment::OwnList(list, i))
+        .ok_or_else(|| format!("`{}` is not listed by name", svc.name))
+}
+
 fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
-    let mut nets: BTreeMap<String, Vec<(String, std::ops::Range<usize>)>> = BTreeMap::new();
+    let mut nets: BTreeMap<String, Vec<Service>> = BTreeMap::new();
     for svc in selected(cx) {
         if doc.lookup(svc.map, "network_mode").is_some() {
             continue;
@@ -46,23 +79,183 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
             }
         };
         for n in names {
-            nets.entry(n)
-                .or_default()
-                .push((svc.name.clone(), key_range(doc, &svc)));
+            nets.entry(n).or_default().push(svc.clone());
         }
     }
     let internal = |name: &str| {
         doc.path(&["networks", name])
             .and_then(|n| doc.lookup(n, "internal"))
             .and_then(|f| doc.scalar_value(f.entry.value))
-            == Some(serde_json::Value::Bool(true))
+            == Some(Value::Bool(true))
+    };
+    let agents = agent_services(cx);
+    let is_agent = |s: &Service| agents.iter().any(|a| a.map == s.map);
+    // With agents in the file, a network is flat when two agents share it;
+    // without, when three services do.
+    let flat = |users: &[Service]| {
+        if agents.is_empty() {
+            users.len() >= 3
+        } else {
+            users.iter().filter(|u| is_agent(u)).count() >= 2
+        }
     };
     nets.into_iter()
-        .filter(|(name, users)| users.len() >= 3 && !internal(name))
+        .filter(|(name, users)| flat(users) && !internal(name))
         .map(|(name, users)| {
-            let list: Vec<String> = users.iter().map(|(n, _)| format!("`{n}`")).collect();
-            Finding::new(&META, users[0].1.clone(), format!("networks/{name}"), format!("services {} share the network `{name}`", list.join(", ")))
-                .with_note("put each agent service on its own network with only the services it needs; mark a network `internal: true` when its services need no egress")
+            let list: Vec<String> = users.iter().map(|s| format!("`{}`", s.name)).collect();
+            let f = Finding::new(
+                &META,
+                key_range(doc, &users[0]),
+                format!("networks/{name}"),
+                format!("services {} share the network `{name}`", list.join(", ")),
+            );
+            let on_net: Vec<&Service> = users.iter().filter(|u| is_agent(u)).collect();
+            if on_net.len() < 2 {
+                return f.with_note(
+                    "put each agent service on its own network with only the services it needs; mark a network `internal: true` when its services need no egress",
+                );
+            }
+            match segment(doc, &name, &users, &on_net) {
+                Ok(fix) => f.with_fix(fix),
+                Err(e) => f.with_note(format!("no automatic fix: {e}")),
+            }
         })
         .collect()
+}
+
+fn agent_network(agent: &Service) -> String {
+    format!("{}-net", agent.name)
+}
+
+/// Each agent leaves `network` for a network of its own; every other
+/// service on `network` joins all of them, so agents keep reaching the
+/// services they reached, but no longer each other.
+fn segment(
+    doc: &YamlDoc,
+    network: &str,
+    users: &[Service],
+    agents: &[&Service],
+) -> Result<Fix, String> {
+    let root = doc.root().ok_or("empty document")?;
+    let top = doc.lookup(root, "networks");
+    let top_map = match top {
+        Some(f) if f.via.is_none() && doc.is_mapping(f.entry.value) => Some(f.entry.value),
+        Some(_) => return Err("the top-level `networks` is not a plain mapping".into()),
+        None => None,
+    };
+    let new_nets: Vec<String> = agents.iter().map(|a| agent_network(a)).collect();
+    for n in &new_nets {
+        if top_map.is_some_and(|m| doc.get(m, n).is_some()) {
+            return Err(format!("a network named `{n}` exists already"));
+        }
+    }
+    let mut edits: Vec<Edit> = Vec::new();
+    let mut changes: Vec<Change> = Vec::new();
+    for svc in users {
+        let is_agent = agents.iter().any(|a| a.map == svc.map);
+        match (attachment(doc, svc, network)?, is_agent) {
+            (Attachment::OwnList(list, i), true) => {
+                let own = Value::String(agent_network(svc));
+                let item = doc.items(list)[i];
+                edits.push(
+                    doc.edits()
+                        .replace_scalar(item, &own)
+                        .map_err(|e| e.to_string())?,
+                );
+                for path in doc.paths_of(item) {
+                    changes.push(Change::Set {
+                        path,
+                        value: own.clone(),
+                    });
+                }
+            }
+            (Attachment::Default, true) => {
+                let value = json!([agent_network(svc)]);
+                edits.extend(
+                    doc.edits()
+                        .insert_entry(svc.map, "networks", &value)
+                        .map_err(|e| e.to_string())?,
+                );
+                for path in doc.paths_for_new_key(svc.map, "networks") {
+                    changes.push(Change::Set {
+                        path,
+                        value: value.clone(),
+                    });
+                }
+            }
+            (Attachment::OwnList(list, _), false) => {
+                let values: Vec<Value> = new_nets.iter().map(|n| json!(n)).collect();
+                let len = doc.items(list).len();
+                edits.extend(
+                    doc.edits()
+                        .append_items(list, &values)
+                        .map_err(|e| e.to_string())?,
+                );
+                for path in doc.paths_of(list) {
+                    for (k, v) in values.iter().enumerate() {
+                        changes.push(Change::Insert {
+                            path: path.child(len + k),
+                            value: v.clone(),
+                        });
+                    }
+                }
+            }
+            (Attachment::Default, false) => {
+                let mut all = vec![json!("default")];
+                all.extend(new_nets.iter().map(|n| json!(n)));
+                let value = Value::Array(all);
+                edits.extend(
+                    doc.edits()
+                        .insert_entry(svc.map, "networks", &value)
+                        .map_err(|e| e.to_string())?,
+                );
+                for path in doc.paths_for_new_key(svc.map, "networks") {
+                    changes.push(Change::Set {
+                        path,
+                        value: value.clone(),
+                    });
+                }
+            }
+        }
+    }
+    let entries: Vec<(String, Value)> = new_nets.iter().map(|n| (n.clone(), json!({}))).collect();
+    match top_map {
+        Some(map) if !doc.entries(map).is_empty() => {
+            edits.extend(
+                doc.edits()
+                    .insert_entries(map, &entries)
+                    .map_err(|e| e.to_string())?,
+            );
+            for (n, v) in &entries {
+                for path in doc.paths_for_new_key(map, n) {
+                    changes.push(Change::Set {
+                        path,
+                        value: v.clone(),
+                    });
+                }
+            }
+        }
+        Some(_) => return Err("the top-level `networks` is empty".into()),
+        None => {
+            let value = Value::Object(entries.into_iter().collect());
+            edits.extend(
+                doc.edits()
+                    .insert_entry(root, "networks", &value)
+                    .map_err(|e| e.to_string())?,
+            );
+            for path in doc.paths_for_new_key(root, "networks") {
+                changes.push(Change::Set {
+                    path,
+                    value: value.clone(),
+                });
+            }
+        }
+    }
+    let text = harden_core::Document::text(doc);
+    Ok(Fix::new(
+        format!("Give each agent its own network, shared with the other services on `{network}`"),
+        Applicability::Unsafe,
+        join_inserts(rebase_inserts(text, edits)),
+        changes,
+    ))
 }
