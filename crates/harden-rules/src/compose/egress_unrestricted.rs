@@ -97,7 +97,7 @@ fn egress_closed(doc: &YamlDoc, svc: &Service) -> bool {
 }
 
 /// The networks a service names (list or mapping form); empty for none.
-fn network_names(doc: &YamlDoc, svc: &Service) -> Vec<String> {
+pub fn network_names(doc: &YamlDoc, svc: &Service) -> Vec<String> {
     let Some(found) = doc.lookup(svc.map, "networks") else {
         return Vec::new();
     };

@@ -7,7 +7,9 @@ mod credential_mount;
 pub(crate) mod dangerous_capability_added;
 mod docker_socket_mounted;
 mod egress_unrestricted;
-pub use egress_unrestricted::{agent_services, holds_only_net_admin, is_egress_sidecar};
+pub use egress_unrestricted::{
+    agent_services, holds_only_net_admin, is_egress_sidecar, network_names,
+};
 mod host_namespace_shared;
 mod network_not_segmented;
 mod no_new_privileges_missing;

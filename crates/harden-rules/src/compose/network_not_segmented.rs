@@ -5,7 +5,8 @@ use harden_yaml::YamlDoc;
 use serde_json::{json, Value};
 
 use super::{
-    agent_services, join_inserts, key_range, rebase_inserts, selected, ComposeCx, Service,
+    agent_services, join_inserts, key_range, network_names, rebase_inserts, selected, ComposeCx,
+    Service,
 };
 use crate::{Check, RuleDef};
 
@@ -61,23 +62,10 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
         if doc.lookup(svc.map, "network_mode").is_some() {
             continue;
         }
-        let names: Vec<String> = match doc.lookup(svc.map, "networks") {
-            None => vec!["default".into()],
-            Some(f) => {
-                let v = doc.resolve(f.entry.value);
-                if doc.is_sequence(v) {
-                    doc.items(v)
-                        .iter()
-                        .filter_map(|n| doc.scalar(*n).map(str::to_string))
-                        .collect()
-                } else {
-                    doc.entries(v)
-                        .iter()
-                        .filter_map(|e| doc.key_str(*e).map(str::to_string))
-                        .collect()
-                }
-            }
-        };
+        let mut names = network_names(doc, &svc);
+        if names.is_empty() {
+            names.push("default".into());
+        }
         for n in names {
             nets.entry(n).or_default().push(svc.clone());
         }
