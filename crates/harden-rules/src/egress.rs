@@ -242,6 +242,34 @@ mod tests {
         path
     }
 
+    /// `sh -n` accepts the script.
+    fn assert_parses(name: &str, text: &str) {
+        let path = write_temp(name, text);
+        let out = Command::new("sh").arg("-n").arg(&path).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// shellcheck finds nothing down to style level; skipped without it.
+    fn assert_shellcheck_clean(name: &str, text: &str) {
+        let path = write_temp(name, text);
+        match Command::new("shellcheck")
+            .args(["--shell=sh", "--severity=style"])
+            .arg(&path)
+            .output()
+        {
+            Ok(out) => assert!(
+                out.status.success(),
+                "{name}: {}",
+                String::from_utf8_lossy(&out.stdout)
+            ),
+            Err(e) => println!("skipped: shellcheck is not installed ({e})"),
+        }
+    }
+
     #[test]
     fn allowlist_has_one_domain_per_line() {
         let params = Profile::builtin().egress;
@@ -291,24 +319,8 @@ mod tests {
         for placeholder in ["@INSTALL_DIR@", "@SCRIPT@", "@ALLOWLIST@"] {
             assert!(!install.contains(placeholder), "{placeholder} filled");
         }
-        let path = write_temp("install.sh", &install);
-        let out = Command::new("sh").arg("-n").arg(&path).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        if let Ok(out) = Command::new("shellcheck")
-            .args(["--shell=sh", "--severity=style"])
-            .arg(&path)
-            .output()
-        {
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stdout)
-            );
-        }
+        assert_parses("install.sh", &install);
+        assert_shellcheck_clean("install-sc.sh", &install);
         // The entrypoint the install script writes parses too.
         let entry = install
             .split("<<'ENTRYPOINT'\n")
@@ -316,45 +328,17 @@ mod tests {
             .and_then(|rest| rest.split("\nENTRYPOINT\n").next())
             .unwrap();
         assert!(entry.contains("exec \"$@\""));
-        let path = write_temp("entrypoint.sh", entry);
-        let out = Command::new("sh").arg("-n").arg(&path).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_parses("entrypoint.sh", entry);
     }
 
     #[test]
     fn script_parses_with_sh_n() {
-        let path = write_temp("egress-firewall.sh", &script());
-        let out = Command::new("sh").arg("-n").arg(&path).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_parses("egress-firewall.sh", &script());
     }
 
     #[test]
     fn script_passes_shellcheck() {
-        let path = write_temp("egress-firewall-sc.sh", &script());
-        let out = match Command::new("shellcheck")
-            .args(["--shell=sh", "--severity=style"])
-            .arg(&path)
-            .output()
-        {
-            Ok(out) => out,
-            Err(e) => {
-                println!("skipped: shellcheck is not installed ({e})");
-                return;
-            }
-        };
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        assert_shellcheck_clean("egress-firewall-sc.sh", &script());
     }
 
     /// The script, run with stub iptables/ip6tables/getent on PATH, issues

@@ -1,9 +1,10 @@
-use harden_core::{Applicability, Change, FileKind, Finding, Fix, RuleMeta, Severity, Tier};
+use harden_core::{Applicability, FileKind, Finding, Fix, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
 use super::{
-    findings_from, join_inserts, key_range, normalize_cap, plan_add_key, push_group, selected,
-    service_list, string_items, ComposeCx, Groups, Service,
+    append_items_changes, findings_from, insert_entries_changes, join_inserts, key_range,
+    normalize_cap, plan_add_key, push_group, selected, service_list, string_items, ComposeCx,
+    Groups, Service,
 };
 use crate::{Check, RuleDef};
 
@@ -117,39 +118,18 @@ fn edit_in_place(
         }
         match doc.get(svc.map, key) {
             Some(e) if doc.is_sequence(e.value) && doc.resolve(e.value) == e.value => {
-                let len = doc.items(e.value).len();
-                edits.extend(
-                    doc.edits()
-                        .append_items(e.value, &values)
-                        .map_err(|e| e.to_string())?,
-                );
-                for path in doc.paths_of(e.value) {
-                    for (i, v) in values.iter().enumerate() {
-                        changes.push(Change::Insert {
-                            path: path.child(len + i),
-                            value: v.clone(),
-                        });
-                    }
-                }
+                let (e, c) = append_items_changes(doc, e.value, &values)?;
+                edits.extend(e);
+                changes.extend(c);
             }
             Some(_) => return Err(format!("`{key}` is not a plain list")),
             None => new_keys.push((key.to_string(), Value::Array(values))),
         }
     }
     if !new_keys.is_empty() {
-        edits.extend(
-            doc.edits()
-                .insert_entries(svc.map, &new_keys)
-                .map_err(|e| e.to_string())?,
-        );
-        for (k, v) in &new_keys {
-            for path in doc.paths_for_new_key(svc.map, k) {
-                changes.push(Change::Set {
-                    path,
-                    value: v.clone(),
-                });
-            }
-        }
+        let (e, c) = insert_entries_changes(doc, svc.map, &new_keys)?;
+        edits.extend(e);
+        changes.extend(c);
     }
     Ok(Fix::new(
         "Drop all capabilities and add back the profile's allowlist",

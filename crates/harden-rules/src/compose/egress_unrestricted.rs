@@ -1,14 +1,14 @@
 use harden_core::{
     Applicability, Change, Document, Edit, FileKind, Finding, Fix, NewFile, RuleMeta, Severity,
-    Tier, ValuePath,
+    Tier,
 };
 use harden_profile::EgressParams;
 use harden_yaml::{NodeId, YamlDoc};
 use serde_json::{json, Map, Value};
 
 use super::{
-    from_project, join_inserts, key_range, normalize_cap, rebase_inserts, selected, ComposeCx,
-    Service,
+    from_project, insert_entries_changes, is_internal_network, join_inserts, key_range,
+    normalize_cap, rebase_inserts, remove_key_fix, selected, string_items, ComposeCx, Service,
 };
 use crate::{egress, Check, RuleDef};
 
@@ -87,13 +87,7 @@ fn egress_closed(doc: &YamlDoc, svc: &Service) -> bool {
         return true;
     }
     let names = network_names(doc, svc);
-    !names.is_empty()
-        && names.iter().all(|n| {
-            doc.path(&["networks", n])
-                .and_then(|net| doc.lookup(net, "internal"))
-                .and_then(|f| doc.scalar_value(f.entry.value))
-                == Some(Value::Bool(true))
-        })
+    !names.is_empty() && names.iter().all(|n| is_internal_network(doc, n))
 }
 
 /// The networks a service names (list or mapping form); empty for none.
@@ -307,55 +301,34 @@ fn sidecar_fix(cx: &ComposeCx<'_>, moving: &[Service]) -> Result<Fix, String> {
             }
         }
         let mode = Value::String(format!("service:{name}"));
-        edits.extend(
-            doc.edits()
-                .insert_entry(svc.map, "network_mode", &mode)
-                .map_err(|e| e.to_string())?,
-        );
-        for path in doc.paths_for_new_key(svc.map, "network_mode") {
-            changes.push(Change::Set {
-                path,
-                value: mode.clone(),
-            });
-        }
+        let (e, c) = insert_entries_changes(doc, svc.map, &[("network_mode".into(), mode)])?;
+        edits.extend(e);
+        changes.extend(c);
         sidecars.push((name, Value::Object(sidecar)));
     }
-    let mut removals: Vec<ValuePath> = Vec::new();
+    // A key removed from an anchor and from the service itself disappears once.
+    let mut removals: Vec<Change> = Vec::new();
     for (map, key) in &removed {
-        edits.extend(
-            doc.edits()
-                .remove_entry(*map, key)
-                .map_err(|e| e.to_string())?,
-        );
-        for o in doc.occurrences(*map) {
-            let path = o.path.child(*key);
-            if !o.shadowed.iter().any(|s| s == key) && !removals.contains(&path) {
-                removals.push(path);
+        let fix = remove_key_fix(doc, *map, key, "", Applicability::Unsafe)?;
+        edits.extend(fix.edits);
+        for change in fix.changes {
+            if !removals.contains(&change) {
+                removals.push(change);
             }
         }
     }
-    changes.extend(removals.into_iter().map(|path| Change::Remove { path }));
+    changes.extend(removals);
     // Keep a blank line between services where the file has one.
     let spaced = services_spaced(doc, services_map);
     for sidecar in &sidecars {
-        for mut edit in doc
-            .edits()
-            .insert_entries(services_map, std::slice::from_ref(sidecar))
-            .map_err(|e| e.to_string())?
-        {
+        let (e, c) = insert_entries_changes(doc, services_map, std::slice::from_ref(sidecar))?;
+        for mut edit in e {
             if spaced && !doc.node(services_map).flow {
                 edit.content.insert_str(0, doc.eol());
             }
             edits.push(edit);
         }
-    }
-    for (name, value) in &sidecars {
-        for path in doc.paths_for_new_key(services_map, name) {
-            changes.push(Change::Set {
-                path,
-                value: value.clone(),
-            });
-        }
+        changes.extend(c);
     }
     let fix = Fix::new(
         "Put each agent behind its own egress firewall sidecar",
@@ -487,11 +460,9 @@ fn container_ports(doc: &YamlDoc, svc: &Service) -> Vec<String> {
 /// Whether the service holds only NET_ADMIN beyond `cap_drop: [ALL]`.
 pub fn holds_only_net_admin(doc: &YamlDoc, svc: &Service) -> bool {
     let caps = |key: &str| -> Vec<String> {
-        doc.lookup(svc.map, key)
-            .map(|f| doc.items(doc.resolve(f.entry.value)).to_vec())
-            .unwrap_or_default()
+        string_items(doc, svc, key)
             .iter()
-            .filter_map(|n| doc.scalar(*n).map(normalize_cap))
+            .map(|(_, _, c)| normalize_cap(c))
             .collect()
     };
     caps("cap_drop").contains(&"ALL".to_string()) && caps("cap_add") == ["NET_ADMIN"]

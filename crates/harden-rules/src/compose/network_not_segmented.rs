@@ -5,8 +5,8 @@ use harden_yaml::YamlDoc;
 use serde_json::{json, Value};
 
 use super::{
-    agent_services, join_inserts, key_range, network_names, rebase_inserts, selected, ComposeCx,
-    Service,
+    agent_services, append_items_changes, insert_entries_changes, is_internal_network,
+    join_inserts, key_range, network_names, rebase_inserts, selected, ComposeCx, Service,
 };
 use crate::{Check, RuleDef};
 
@@ -70,12 +70,6 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
             nets.entry(n).or_default().push(svc.clone());
         }
     }
-    let internal = |name: &str| {
-        doc.path(&["networks", name])
-            .and_then(|n| doc.lookup(n, "internal"))
-            .and_then(|f| doc.scalar_value(f.entry.value))
-            == Some(Value::Bool(true))
-    };
     let agents = agent_services(cx);
     let is_agent = |s: &Service| agents.iter().any(|a| a.map == s.map);
     // With agents in the file, a network is flat when two agents share it;
@@ -88,7 +82,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
         }
     };
     nets.into_iter()
-        .filter(|(name, users)| flat(users) && !internal(name))
+        .filter(|(name, users)| flat(users) && !is_internal_network(doc, name))
         .map(|(name, users)| {
             let list: Vec<String> = users.iter().map(|s| format!("`{}`", s.name)).collect();
             let f = Finding::new(
@@ -141,104 +135,52 @@ fn segment(
     let mut changes: Vec<Change> = Vec::new();
     for svc in users {
         let is_agent = agents.iter().any(|a| a.map == svc.map);
-        match (attachment(doc, svc, network)?, is_agent) {
+        let (e, c) = match (attachment(doc, svc, network)?, is_agent) {
             (Attachment::OwnList(list, i), true) => {
                 let own = Value::String(agent_network(svc));
                 let item = doc.items(list)[i];
-                edits.push(
-                    doc.edits()
-                        .replace_scalar(item, &own)
-                        .map_err(|e| e.to_string())?,
-                );
-                for path in doc.paths_of(item) {
-                    changes.push(Change::Set {
+                let edit = doc
+                    .edits()
+                    .replace_scalar(item, &own)
+                    .map_err(|e| e.to_string())?;
+                let changes = doc
+                    .paths_of(item)
+                    .into_iter()
+                    .map(|path| Change::Set {
                         path,
                         value: own.clone(),
-                    });
-                }
+                    })
+                    .collect();
+                (vec![edit], changes)
             }
             (Attachment::Default, true) => {
                 let value = json!([agent_network(svc)]);
-                edits.extend(
-                    doc.edits()
-                        .insert_entry(svc.map, "networks", &value)
-                        .map_err(|e| e.to_string())?,
-                );
-                for path in doc.paths_for_new_key(svc.map, "networks") {
-                    changes.push(Change::Set {
-                        path,
-                        value: value.clone(),
-                    });
-                }
+                insert_entries_changes(doc, svc.map, &[("networks".into(), value)])?
             }
             (Attachment::OwnList(list, _), false) => {
                 let values: Vec<Value> = new_nets.iter().map(|n| json!(n)).collect();
-                let len = doc.items(list).len();
-                edits.extend(
-                    doc.edits()
-                        .append_items(list, &values)
-                        .map_err(|e| e.to_string())?,
-                );
-                for path in doc.paths_of(list) {
-                    for (k, v) in values.iter().enumerate() {
-                        changes.push(Change::Insert {
-                            path: path.child(len + k),
-                            value: v.clone(),
-                        });
-                    }
-                }
+                append_items_changes(doc, list, &values)?
             }
             (Attachment::Default, false) => {
                 let mut all = vec![json!("default")];
                 all.extend(new_nets.iter().map(|n| json!(n)));
-                let value = Value::Array(all);
-                edits.extend(
-                    doc.edits()
-                        .insert_entry(svc.map, "networks", &value)
-                        .map_err(|e| e.to_string())?,
-                );
-                for path in doc.paths_for_new_key(svc.map, "networks") {
-                    changes.push(Change::Set {
-                        path,
-                        value: value.clone(),
-                    });
-                }
+                insert_entries_changes(doc, svc.map, &[("networks".into(), Value::Array(all))])?
             }
-        }
+        };
+        edits.extend(e);
+        changes.extend(c);
     }
     let entries: Vec<(String, Value)> = new_nets.iter().map(|n| (n.clone(), json!({}))).collect();
-    match top_map {
-        Some(map) if !doc.entries(map).is_empty() => {
-            edits.extend(
-                doc.edits()
-                    .insert_entries(map, &entries)
-                    .map_err(|e| e.to_string())?,
-            );
-            for (n, v) in &entries {
-                for path in doc.paths_for_new_key(map, n) {
-                    changes.push(Change::Set {
-                        path,
-                        value: v.clone(),
-                    });
-                }
-            }
-        }
+    let (e, c) = match top_map {
+        Some(map) if !doc.entries(map).is_empty() => insert_entries_changes(doc, map, &entries)?,
         Some(_) => return Err("the top-level `networks` is empty".into()),
         None => {
             let value = Value::Object(entries.into_iter().collect());
-            edits.extend(
-                doc.edits()
-                    .insert_entry(root, "networks", &value)
-                    .map_err(|e| e.to_string())?,
-            );
-            for path in doc.paths_for_new_key(root, "networks") {
-                changes.push(Change::Set {
-                    path,
-                    value: value.clone(),
-                });
-            }
+            insert_entries_changes(doc, root, &[("networks".into(), value)])?
         }
-    }
+    };
+    edits.extend(e);
+    changes.extend(c);
     let text = harden_core::Document::text(doc);
     Ok(Fix::new(
         format!("Give each agent its own network, shared with the other services on `{network}`"),
