@@ -2,7 +2,7 @@ use harden_core::{Applicability, Change, FileKind, Finding, Fix, RuleMeta, Sever
 use harden_yaml::{NodeId, YamlDoc};
 use serde_json::Value;
 
-use super::{selected, ComposeCx};
+use super::{insert_entries_changes, selected, ComposeCx};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -132,18 +132,7 @@ fn long_syntax(doc: &YamlDoc, item: NodeId, target: &str) -> Option<Finding> {
                 .collect();
             (vec![edit], changes)
         }
-        None => {
-            let edits = doc.edits().insert_entry(item, "host_ip", &value).ok()?;
-            let changes = doc
-                .paths_for_new_key(item, "host_ip")
-                .into_iter()
-                .map(|path| Change::Set {
-                    path,
-                    value: value.clone(),
-                })
-                .collect();
-            (edits, changes)
-        }
+        None => insert_entries_changes(doc, item, &[("host_ip".into(), value.clone())]).ok()?,
     };
     Some(finding.with_fix(Fix::new(
         format!("Set `host_ip: {LOOPBACK}`"),

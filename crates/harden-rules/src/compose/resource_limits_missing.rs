@@ -3,8 +3,8 @@ use harden_yaml::{NodeId, YamlDoc};
 use serde_json::{Map, Value};
 
 use super::{
-    findings_from, is_v2, join_inserts, key_range, plan_add_key, push_group, selected,
-    service_list, ComposeCx, Groups,
+    findings_from, insert_entries_changes, is_v2, join_inserts, key_range, plan_add_key,
+    push_group, selected, service_list, ComposeCx, Groups,
 };
 use crate::{Check, RuleDef};
 
@@ -280,19 +280,12 @@ fn add_entries(
     changes: &mut Vec<Change>,
     error: &mut Option<String>,
 ) {
-    match doc.edits().insert_entries(map, entries) {
-        Ok(es) => {
+    match insert_entries_changes(doc, map, entries) {
+        Ok((es, cs)) => {
             edits.extend(es);
-            for (k, v) in entries {
-                for path in doc.paths_for_new_key(map, k) {
-                    changes.push(Change::Set {
-                        path,
-                        value: v.clone(),
-                    });
-                }
-            }
+            changes.extend(cs);
         }
-        Err(e) => *error = Some(e.to_string()),
+        Err(e) => *error = Some(e),
     }
 }
 
