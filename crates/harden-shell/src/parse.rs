@@ -440,20 +440,7 @@ impl Parser<'_> {
             });
         } else if self.at("$((") {
             self.pos += 3;
-            let mut depth = 2usize;
-            while let Some(c) = self.peek() {
-                self.pos += 1;
-                match c {
-                    b'(' => depth += 1,
-                    b')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            self.skip_to_close(2);
         } else if self.at("$(") {
             self.pos += 2;
             let script = self.nested(b')');
@@ -516,24 +503,28 @@ impl Parser<'_> {
         self.b.len()
     }
 
+    /// Skip past the `)` that closes `depth` open parentheses.
+    fn skip_to_close(&mut self, mut depth: usize) {
+        while let Some(c) = self.peek() {
+            self.pos += 1;
+            match c {
+                b'(' => depth += 1,
+                b')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// A nested script up to the matching `closer`, which is consumed.
     fn nested(&mut self, closer: u8) -> Script {
         if self.depth >= MAX_DEPTH {
             // Too deep: skip to the matching closer by counting parentheses.
-            let mut depth = 1usize;
-            while let Some(c) = self.peek() {
-                self.pos += 1;
-                match c {
-                    b'(' => depth += 1,
-                    b')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            self.skip_to_close(1);
             return Script::default();
         }
         let saved = std::mem::take(&mut self.heredocs);
