@@ -18,7 +18,7 @@ use std::io::Write;
 use std::path::{Component, Path};
 
 use harden_core::{Applicability, Finding, Tier};
-use harden_engine::{discover, process_text, read_source, Decision, FileError, FileOutcome};
+use harden_engine::{discover, process_file, read_within, Decision, FileError, FileOutcome};
 
 pub use body::{commit_message, fingerprint, fingerprint_in, pr_body, pr_title, FINGERPRINT_TAG};
 pub use forge::{Forge, GhCli, PrState, PullRequest};
@@ -162,12 +162,12 @@ pub fn collect(
     let (files, mut errors) = discover(paths);
     let mut outcomes = Vec::new();
     for file in &files {
-        let result = read_source(&file.path, &file.display).and_then(|text| {
+        let result = read_within(&file.path, &file.root, &file.display).and_then(|text| {
             let mut decide = |f: &Finding, _: &str, _: &str| match &f.fix {
                 Some(fix) if fix.applicability >= min => Decision::Apply,
                 _ => Decision::Skip,
             };
-            process_text(&file.display, file.kind, &text, settings, &mut decide)
+            process_file(file, &text, settings, &mut decide)
         });
         match result {
             Ok(o) => {

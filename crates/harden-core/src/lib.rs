@@ -6,12 +6,14 @@
 pub mod diff;
 pub mod document;
 pub mod edit;
+pub mod escape;
 pub mod finding;
 pub mod text;
 pub mod value;
 
 pub use diff::{git_quote, unified_diff};
 pub use document::Document;
+pub use escape::{controls_visible, printable, printable_lines};
 pub use edit::{apply_edits, Applicability, Edit, EditError, Fix, NewFile};
 pub use finding::{FileKind, Finding, FixInputs, InputRequest, RuleMeta, Severity, Tier};
 pub use text::{LineCol, LineEnding, LineIndex, ParseError, SourceText};

@@ -106,8 +106,7 @@ impl Config {
         };
         let Some(path) = path else { return Ok(None) };
         let display = path.display().to_string();
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| FileError::new(&display, None, format!("cannot read: {e}")))?;
+        let text = crate::read_source(&path, &display)?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         Config::parse(&display, &text, &dir).map(Some)
     }

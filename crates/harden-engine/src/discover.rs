@@ -4,6 +4,8 @@ use std::path::{Path, PathBuf};
 
 use harden_core::FileKind;
 
+use crate::confine::{resolve_within, root_for, Refusal};
+pub(crate) use crate::confine::lexical_clean;
 use crate::FileError;
 
 /// Directories never entered: dependencies, build output, VCS data.
@@ -30,8 +32,8 @@ pub struct Discovered {
     /// The path as shown to users and in diff headers.
     pub display: String,
     pub kind: FileKind,
-    /// The directory the file was found under (for a named file, its
-    /// directory); nothing is written outside it.
+    /// The canonical scanned root the file was found under (see
+    /// [`crate::confine::root_for`]); nothing outside it is read or written.
     pub root: PathBuf,
 }
 
@@ -98,68 +100,62 @@ fn is_compose_name(name: &str) -> bool {
 /// Files a found devcontainer.json names that discovery did not find by
 /// name: the compose files of `dockerComposeFile` and the Dockerfile of
 /// `build.dockerfile` (or the older `dockerFile`), relative to its folder.
-/// Each config is read once, within the size limit.
-fn add_referenced_files(found: &mut Vec<Discovered>) {
+/// Each config is read once, within the size limit. A name that points
+/// outside the scanned root is a located error and is never read.
+fn add_referenced_files(found: &mut Vec<Discovered>, errors: &mut Vec<FileError>) {
     use harden_core::Document;
     let mut extra: Vec<Discovered> = Vec::new();
-    let identity = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut known: std::collections::HashSet<PathBuf> =
-        found.iter().map(|f| identity(&f.path)).collect();
+    let mut known: std::collections::HashSet<PathBuf> = found
+        .iter()
+        .filter_map(|f| std::fs::canonicalize(&f.path).ok())
+        .collect();
     for d in found.iter().filter(|d| d.kind == FileKind::Devcontainer) {
-        let Ok(text) = crate::read_source(&d.path, &d.display) else {
+        let Ok(text) = crate::read_within(&d.path, &d.root, &d.display) else {
             continue;
         };
         let Ok(doc) = harden_jsonc::JsoncDoc::parse(&text) else {
             continue;
         };
-        let value = doc.value();
-        let mut named: Vec<(String, FileKind)> = match value.get("dockerComposeFile") {
-            Some(serde_json::Value::String(s)) => vec![(s.clone(), FileKind::Compose)],
-            Some(serde_json::Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_str().map(|s| (s.to_string(), FileKind::Compose)))
-                .collect(),
-            _ => Vec::new(),
-        };
-        let dockerfile = value
+        let root = doc.root();
+        let mut named: Vec<(&harden_jsonc::Node, FileKind)> = Vec::new();
+        if let Some(m) = root.get("dockerComposeFile") {
+            match m.value.elements() {
+                Some(items) => named.extend(items.iter().map(|n| (n, FileKind::Compose))),
+                None => named.push((&m.value, FileKind::Compose)),
+            }
+        }
+        let dockerfile = root
             .get("build")
-            .and_then(|b| b.get("dockerfile"))
-            .or_else(|| value.get("dockerFile"))
-            .and_then(|v| v.as_str());
-        named.extend(dockerfile.map(|n| (n.to_string(), FileKind::Dockerfile)));
+            .and_then(|b| b.value.get("dockerfile"))
+            .or_else(|| root.get("dockerFile"));
+        named.extend(dockerfile.map(|m| (&m.value, FileKind::Dockerfile)));
         let dir = d.path.parent().unwrap_or(Path::new("."));
-        for (name, kind) in named {
-            let path = lexical_clean(&dir.join(&name));
-            let is_file = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
-            if is_file && known.insert(identity(&path)) {
-                extra.push(Discovered {
-                    display: display(&path),
-                    path,
-                    kind,
-                    root: d.root.clone(),
-                });
+        let index = harden_core::LineIndex::new(&text);
+        for (node, kind) in named {
+            let Some(name) = node.as_str() else { continue };
+            let path = lexical_clean(&dir.join(name));
+            match resolve_within(&path, &d.root) {
+                Ok(real) => {
+                    let is_file = std::fs::symlink_metadata(&real).is_ok_and(|m| m.is_file());
+                    if is_file && known.insert(real) {
+                        extra.push(Discovered {
+                            display: display(&path),
+                            path,
+                            kind,
+                            root: d.root.clone(),
+                        });
+                    }
+                }
+                Err(Refusal::Missing) => {}
+                Err(refusal) => errors.push(FileError::new(
+                    &d.display,
+                    Some(index.line_col(&text, node.range.start)),
+                    format!("`{name}` {}", refusal.message()),
+                )),
             }
         }
     }
     found.extend(extra);
-}
-
-/// `a/b/../c` as `a/c`, without touching the file system.
-pub(crate) fn lexical_clean(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir
-                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
-            {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn display(path: &Path) -> String {
@@ -175,9 +171,21 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
     let mut errors = Vec::new();
     for path in paths {
         let shown = display(path);
+        let root = match root_for(path, &shown) {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
         match std::fs::symlink_metadata(path) {
             Err(e) => errors.push(FileError::new(&shown, None, format!("cannot read: {e}"))),
-            Ok(meta) if meta.is_dir() => walk(path, path, 0, &mut found, &mut errors),
+            Ok(meta) if meta.is_dir() => walk(&root, path, 0, &mut found, &mut errors),
+            Ok(meta) if !meta.is_file() => errors.push(FileError::new(
+                &shown,
+                None,
+                Refusal::NotRegular.message(),
+            )),
             Ok(_) => {
                 let by_name = kind_of(path).or_else(|| {
                     (path.file_name()? == "devcontainer.json").then_some(FileKind::Devcontainer)
@@ -187,10 +195,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
                         path: path.clone(),
                         display: shown,
                         kind,
-                        root: match path.parent() {
-                            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                            _ => PathBuf::from("."),
-                        },
+                        root,
                     }),
                     None => errors.push(FileError::new(
                         &shown,
@@ -201,7 +206,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
             }
         }
     }
-    add_referenced_files(&mut found);
+    add_referenced_files(&mut found, &mut errors);
     found.sort_by(|a, b| a.display.cmp(&b.display));
     found.dedup_by(|a, b| a.path == b.path);
     (found, errors)
@@ -250,6 +255,8 @@ fn walk(
             if !hidden && !SKIPPED_DIRS.contains(&name.as_ref()) {
                 walk(root, &path, depth + 1, found, errors);
             }
+        } else if !file_type.is_file() {
+            continue;
         } else if let Some(kind) = kind_of(&path) {
             found.push(Discovered {
                 display: display(&path),

@@ -7,6 +7,7 @@
 //! never part of the output.
 
 mod config;
+pub mod confine;
 mod discover;
 mod fixloop;
 mod links;
@@ -17,7 +18,7 @@ mod write;
 pub use config::{glob_match, Config, Ignore, CONFIG_NAME};
 pub use discover::{discover, kind_of, Discovered};
 pub use fixloop::{Decision, FileOutcome, Rejected, MAX_PASSES};
-pub use read::{read_source, FileError, MAX_FILE_BYTES};
+pub use read::{read_source, read_within, FileError, MAX_FILE_BYTES};
 pub use suppress::{suppressions, Suppression};
 pub use write::{resolve_target, write_fixed, write_new};
 
@@ -113,14 +114,25 @@ fn run_rules<C>(
     out
 }
 
-/// Check and fix one file's text. `decide` is asked about every fix that
-/// passed verification (see [`Decision`]). When `display_path` names a file
-/// on disk, the compose-mode devcontainer.json files and compose files next
-/// to it are read for their links (a dev container's service and compose
-/// file, see `links.rs`).
+/// Check and fix the text of a discovered file. `decide` is asked about
+/// every fix that passed verification (see [`Decision`]). The compose-mode
+/// devcontainer.json files and compose files next to it are read for their
+/// links (a dev container's service and compose file, see `links.rs`),
+/// confined to the file's scanned root.
 ///
 /// A bug that panics while one file is processed ends as an error for that
 /// file; the caller goes on with the others.
+pub fn process_file(
+    file: &Discovered,
+    text: &str,
+    settings: &Settings,
+    decide: &mut dyn FnMut(&Finding, &str, &str) -> Decision,
+) -> Result<FileOutcome, FileError> {
+    process_in(&file.display, &file.root, file.kind, text, settings, decide)
+}
+
+/// [`process_file`] for text that `display_path` names, with links read
+/// only under the current directory.
 pub fn process_text(
     display_path: &str,
     kind: FileKind,
@@ -128,8 +140,23 @@ pub fn process_text(
     settings: &Settings,
     decide: &mut dyn FnMut(&Finding, &str, &str) -> Decision,
 ) -> Result<FileOutcome, FileError> {
-    let run =
-        std::panic::AssertUnwindSafe(|| process_kind(display_path, kind, text, settings, decide));
+    let cwd = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .unwrap_or_default();
+    process_in(display_path, &cwd, kind, text, settings, decide)
+}
+
+fn process_in(
+    display_path: &str,
+    root: &Path,
+    kind: FileKind,
+    text: &str,
+    settings: &Settings,
+    decide: &mut dyn FnMut(&Finding, &str, &str) -> Decision,
+) -> Result<FileOutcome, FileError> {
+    let run = std::panic::AssertUnwindSafe(|| {
+        process_kind(display_path, root, kind, text, settings, decide)
+    });
     std::panic::catch_unwind(run).unwrap_or_else(|_| {
         Err(FileError::new(
             display_path,
@@ -141,6 +168,7 @@ pub fn process_text(
 
 fn process_kind(
     display_path: &str,
+    root: &Path,
     kind: FileKind,
     text: &str,
     settings: &Settings,
@@ -154,7 +182,7 @@ fn process_kind(
                 .filter(|(r, _)| r.kind() == FileKind::Compose)
                 .map(|(r, _)| r.meta.code)
                 .collect();
-            let target = links::compose_target(Path::new(display_path), text, compose_rules);
+            let target = links::compose_target(Path::new(display_path), root, text, compose_rules);
             let check = |doc: &JsoncDoc| {
                 let cx = DevcontainerCx {
                     doc,
@@ -172,7 +200,7 @@ fn process_kind(
             run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
         }
         FileKind::Compose => {
-            let usage = links::compose_usage(Path::new(display_path));
+            let usage = links::compose_usage(Path::new(display_path), root);
             let check = |doc: &YamlDoc| {
                 let cx = ComposeCx {
                     doc,

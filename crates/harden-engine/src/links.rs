@@ -11,8 +11,8 @@ use harden_jsonc::JsoncDoc;
 use harden_rules::{ComposeTarget, ComposeUsage};
 use harden_yaml::YamlDoc;
 
-use crate::discover::lexical_clean;
-use crate::read_source;
+use crate::confine::{lexical_clean, resolve_within};
+use crate::read_within;
 
 /// How many directories above a compose file's own devcontainer configs are
 /// looked for (`../docker-compose.yml` from `.devcontainer/x/` is two up).
@@ -42,17 +42,17 @@ fn compose_mode(config: &Path, text: &str) -> Option<ComposeMode> {
     })
 }
 
-/// A regular file, not a symlink: what discovery processes, and never a
-/// FIFO or device that would block or never end.
-fn is_plain_file(path: &Path) -> bool {
-    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+/// A regular file, not a symlink, under `root`: what discovery processes,
+/// and never a FIFO or device that would block or never end.
+fn is_plain_file(path: &Path, root: &Path) -> bool {
+    resolve_within(path, root).is_ok() && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
 }
 
-fn defines_service(compose: &Path, service: &str) -> bool {
-    if !is_plain_file(compose) {
+fn defines_service(compose: &Path, service: &str, root: &Path) -> bool {
+    if !is_plain_file(compose, root) {
         return false;
     }
-    let Ok(text) = read_source(compose, "") else {
+    let Ok(text) = read_within(compose, root, "") else {
         return false;
     };
     YamlDoc::parse(&text).is_ok_and(|doc| doc.path(&["services", service]).is_some())
@@ -63,10 +63,11 @@ fn defines_service(compose: &Path, service: &str) -> bool {
 /// compose rules that run on it (`compose_rules`).
 pub(crate) fn compose_target(
     path: &Path,
+    root: &Path,
     text: &str,
     compose_rules: Vec<&'static str>,
 ) -> Option<ComposeTarget> {
-    if !is_plain_file(path) {
+    if !is_plain_file(path, root) {
         return None;
     }
     let mode = compose_mode(path, text)?;
@@ -75,7 +76,7 @@ pub(crate) fn compose_target(
         .files
         .iter()
         .rev()
-        .find(|f| defines_service(f, &service))?;
+        .find(|f| defines_service(f, &service, root))?;
     let shown = file.to_string_lossy();
     Some(ComposeTarget {
         file: shown.strip_prefix("./").unwrap_or(&shown).to_string(),
@@ -85,7 +86,7 @@ pub(crate) fn compose_target(
 }
 
 /// The devcontainer configs in the standard places under `dir`.
-fn configs_in(dir: &Path, out: &mut Vec<PathBuf>) {
+fn configs_in(dir: &Path, root: &Path, out: &mut Vec<PathBuf>) {
     let folder = dir.join(".devcontainer");
     let mut candidates = vec![
         dir.join(".devcontainer.json"),
@@ -101,7 +102,7 @@ fn configs_in(dir: &Path, out: &mut Vec<PathBuf>) {
         candidates.extend(subdirs);
     }
     for c in candidates {
-        if is_plain_file(&c) && !out.contains(&c) {
+        if is_plain_file(&c, root) && !out.contains(&c) {
             out.push(c);
         }
     }
@@ -122,20 +123,25 @@ fn relative(from: &Path, to: &Path) -> String {
 }
 
 /// What the devcontainer configs near the compose file at `path` say about it.
-pub(crate) fn compose_usage(path: &Path) -> ComposeUsage {
+pub(crate) fn compose_usage(path: &Path, root: &Path) -> ComposeUsage {
     let mut usage = ComposeUsage::default();
-    let Ok(me) = std::fs::canonicalize(path) else {
+    let Ok(me) = resolve_within(path, root) else {
         return usage;
     };
-    if !is_plain_file(&me) {
+    if !is_plain_file(&me, root) {
         return usage;
     }
     let mut configs = Vec::new();
-    for dir in me.ancestors().skip(1).take(MAX_UP + 1) {
-        configs_in(dir, &mut configs);
+    for dir in me
+        .ancestors()
+        .skip(1)
+        .take(MAX_UP + 1)
+        .take_while(|d| d.starts_with(root))
+    {
+        configs_in(dir, root, &mut configs);
     }
     for config in configs {
-        let Ok(text) = read_source(&config, "") else {
+        let Ok(text) = read_within(&config, root, "") else {
             continue;
         };
         let Some(mode) = compose_mode(&config, &text) else {
@@ -144,7 +150,7 @@ pub(crate) fn compose_usage(path: &Path) -> ComposeUsage {
         let canonical: Vec<Option<PathBuf>> = mode
             .files
             .iter()
-            .map(|f| std::fs::canonicalize(f).ok())
+            .map(|f| resolve_within(f, root).ok())
             .collect();
         if !canonical.iter().any(|c| c.as_deref() == Some(me.as_path())) {
             continue;
@@ -191,7 +197,7 @@ mod tests {
     #[test]
     fn a_compose_file_knows_its_dev_services_and_project_directory() {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
+        let root = &std::fs::canonicalize(dir.path()).unwrap();
         write(
             root,
             "docker-compose.yml",
@@ -212,40 +218,40 @@ mod tests {
             ".devcontainer/tools/devcontainer.json",
             "{\"dockerComposeFile\": \"../../docker-compose.yml\", \"service\": \"db\"}",
         );
-        let base = compose_usage(&root.join("docker-compose.yml"));
+        let base = compose_usage(&root.join("docker-compose.yml"), root);
         assert_eq!(base.dev_services, ["app", "db"]);
         assert_eq!(base.dirs_from_project, [""]);
-        let extend = compose_usage(&root.join(".devcontainer/docker-compose.extend.yml"));
+        let extend = compose_usage(&root.join(".devcontainer/docker-compose.extend.yml"), root);
         assert_eq!(extend.dev_services, ["app"]);
         assert_eq!(extend.dirs_from_project, [".devcontainer"]);
         assert_eq!(
-            compose_usage(Path::new("no/such/compose.yaml")),
+            compose_usage(Path::new("no/such/compose.yaml"), root),
             ComposeUsage::default()
         );
 
         let config = root.join(".devcontainer/devcontainer.json");
         let text = std::fs::read_to_string(&config).unwrap();
-        let target = compose_target(&config, &text, vec!["CP001"]).unwrap();
+        let target = compose_target(&config, root, &text, vec!["CP001"]).unwrap();
         assert!(target
             .file
             .ends_with(".devcontainer/docker-compose.extend.yml"));
         assert_eq!(target.service, "app");
         let tools = root.join(".devcontainer/tools/devcontainer.json");
         let text = std::fs::read_to_string(&tools).unwrap();
-        let target = compose_target(&tools, &text, vec![]).unwrap();
+        let target = compose_target(&tools, root, &text, vec![]).unwrap();
         assert_eq!(
             target.file,
             root.join("docker-compose.yml").to_string_lossy()
         );
         // A service no file defines has no target.
         let text = text.replace("\"db\"", "\"web\"");
-        assert_eq!(compose_target(&tools, &text, vec![]), None);
+        assert_eq!(compose_target(&tools, root, &text, vec![]), None);
     }
 
     #[test]
     fn fifos_and_symlinks_are_not_read() {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
+        let root = &std::fs::canonicalize(dir.path()).unwrap();
         write(root, "real.yml", "services:\n  app: {}\n");
         std::os::unix::fs::symlink(root.join("real.yml"), root.join("link.yml")).unwrap();
         let fifo = root.join("fifo.yml");
@@ -255,9 +261,28 @@ mod tests {
         for name in ["fifo.yml", "link.yml"] {
             let text = format!("{{\"dockerComposeFile\": \"{name}\", \"service\": \"app\"}}");
             write(root, ".devcontainer.json", &text);
-            assert_eq!(compose_target(&config, &text, vec![]), None, "{name}");
+            assert_eq!(compose_target(&config, root, &text, vec![]), None, "{name}");
         }
         let text = "{\"dockerComposeFile\": \"real.yml\", \"service\": \"app\"}";
-        assert!(compose_target(&config, text, vec![]).is_some());
+        assert!(compose_target(&config, root, text, vec![]).is_some());
+    }
+
+    #[test]
+    fn compose_files_outside_the_root_are_not_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = &std::fs::canonicalize(dir.path()).unwrap();
+        write(base, "outside/docker-compose.yml", "services:\n  app: {}\n");
+        let repo = base.join("repo");
+        let text = "{\"dockerComposeFile\": \"../outside/docker-compose.yml\", \"service\": \"app\"}";
+        write(&repo, ".devcontainer.json", text);
+        let config = repo.join(".devcontainer.json");
+        assert_eq!(compose_target(&config, &repo, text, vec![]), None);
+        assert!(compose_target(&config, base, text, vec![]).is_some());
+        // Configs above the root are not looked for either.
+        write(base, ".devcontainer.json", "{\"dockerComposeFile\": \"repo/compose.yaml\", \"service\": \"x\"}");
+        write(&repo, "compose.yaml", "services:\n  x: {}\n");
+        let usage = compose_usage(&repo.join("compose.yaml"), &repo);
+        assert!(usage.dev_services.is_empty(), "{usage:?}");
+        assert_eq!(compose_usage(&repo.join("compose.yaml"), base).dev_services, ["x"]);
     }
 }

@@ -6,6 +6,8 @@ use std::path::Path;
 
 use harden_core::{LineCol, LineIndex};
 
+use crate::confine::{open_within, Refusal};
+
 /// Files larger than this are refused before they are parsed.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
 
@@ -29,24 +31,50 @@ impl FileError {
 
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = harden_core::printable(&self.path);
+        let message = harden_core::printable(&self.message);
         match self.pos {
-            Some(pos) => write!(f, "{}:{}: {}", self.path, pos, self.message),
-            None => write!(f, "{}: {}", self.path, self.message),
+            Some(pos) => write!(f, "{path}:{pos}: {message}"),
+            None => write!(f, "{path}: {message}"),
         }
     }
 }
 
 impl std::error::Error for FileError {}
 
-/// Read a regular file as UTF-8 text within [`MAX_FILE_BYTES`].
+/// Read a file the user named (a profile, a config, a daemon.json) as
+/// UTF-8 text within [`MAX_FILE_BYTES`]: a regular file, checked before it
+/// is opened so that a FIFO or device cannot block or never end.
 pub fn read_source(path: &Path, display_path: &str) -> Result<String, FileError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let err = |msg: String| FileError::new(display_path, None, msg);
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(err(Refusal::NotRegular.message().into()));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| err(format!("cannot read: {e}")))?;
+    read_text(file, display_path)
+}
+
+/// Read a file of the scanned tree: confined to `root` (see
+/// [`crate::confine`]), then as [`read_source`].
+pub fn read_within(path: &Path, root: &Path, display_path: &str) -> Result<String, FileError> {
+    let file = open_within(path, root)
+        .map_err(|r| FileError::new(display_path, None, r.message()))?;
+    read_text(file, display_path)
+}
+
+fn read_text(file: std::fs::File, display_path: &str) -> Result<String, FileError> {
     let err = |pos, msg: String| FileError::new(display_path, pos, msg);
-    let file = std::fs::File::open(path).map_err(|e| err(None, format!("cannot read: {e}")))?;
     let meta = file
         .metadata()
         .map_err(|e| err(None, format!("cannot read: {e}")))?;
     if !meta.is_file() {
-        return Err(err(None, "not a regular file".into()));
+        return Err(err(None, Refusal::NotRegular.message().into()));
     }
     let mut bytes = Vec::new();
     file.take(MAX_FILE_BYTES + 1)

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use harden_core::{Applicability, FileKind, Finding, Tier};
-use harden_engine::{discover, process_text, Decision, FileOutcome, Settings};
+use harden_engine::{discover, process_file, Decision, FileOutcome, Settings};
 use harden_profile::Profile;
 
 fn write(root: &Path, rel: &str, text: &str) {
@@ -66,7 +66,7 @@ fn run(root: &Path, settings: &Settings) -> Vec<(String, FileOutcome)> {
                 Some(fix) if fix.applicability >= Applicability::Unsafe => Decision::Apply,
                 _ => Decision::Skip,
             };
-            let outcome = process_text(&f.display, f.kind, &text, settings, &mut apply).unwrap();
+            let outcome = process_file(f, &text, settings, &mut apply).unwrap();
             assert!(outcome.rejected.is_empty(), "{:?}", outcome.rejected);
             (f.display.clone(), outcome)
         })

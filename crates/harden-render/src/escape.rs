@@ -8,6 +8,8 @@ fn one_line(c: char) -> Option<&'static str> {
     match c {
         '\n' => Some("␊"),
         '\r' => Some("␍"),
+        '\u{1b}' => Some("␛"),
+        c if c.is_control() && c != '\t' => Some("\u{fffd}"),
         _ => None,
     }
 }
@@ -133,7 +135,8 @@ fn longest_run(s: &str, ch: char) -> usize {
 /// A workflow-command message (after `::`): `%`, CR and LF are encoded, so
 /// the message stays on one line and cannot start another command.
 pub fn workflow_data(s: &str) -> String {
-    s.replace('%', "%25")
+    harden_core::controls_visible(s)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -193,6 +196,7 @@ mod tests {
     #[test]
     fn workflow_escapes() {
         assert_eq!(workflow_data("50%\r\n::x"), "50%25%0D%0A::x");
+        assert_eq!(workflow_data("a\u{1b}[2J"), "a\\x1b[2J");
         assert_eq!(workflow_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
     }
 

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use harden_core::Finding;
+use harden_core::{printable as p, Finding};
 use harden_engine::FileOutcome;
 
 use crate::{file_diff, Mode, Report};
@@ -23,14 +23,20 @@ pub fn write_findings(out: &mut impl Write, path: &str, findings: &[Finding]) ->
     for f in findings {
         writeln!(
             out,
-            "{path}:{}: {} {} [tier {}, {}] {}",
-            f.start_pos, f.rule.code, f.rule.name, f.tier, f.rule.severity, f.message
+            "{}:{}: {} {} [tier {}, {}] {}",
+            p(path),
+            f.start_pos,
+            f.rule.code,
+            f.rule.name,
+            f.tier,
+            f.rule.severity,
+            p(&f.message)
         )?;
         if let Some(fix) = &f.fix {
-            writeln!(out, "    fix ({}): {}", fix.applicability, fix.title)?;
+            writeln!(out, "    fix ({}): {}", fix.applicability, p(&fix.title))?;
         }
         if let Some(note) = &f.note {
-            writeln!(out, "    note: {note}")?;
+            writeln!(out, "    note: {}", p(note))?;
         }
         writeln!(out, "    may break: {}", f.rule.breakage)?;
     }
@@ -56,13 +62,16 @@ pub fn write_diff(
 ) -> io::Result<()> {
     let text = file_diff(path, outcome);
     if !color {
+        // Exact, for `git apply`; every line starts with a diff marker.
         return out.write_all(text.as_bytes());
     }
+    // On a terminal the file's own control characters are shown as escapes.
     for line in text.split_inclusive('\n') {
-        let (body, eol) = match line.strip_suffix('\n') {
+        let (raw, eol) = match line.strip_suffix('\n') {
             Some(b) => (b, "\n"),
             None => (line, ""),
         };
+        let body = &*p(raw);
         let style = if body.starts_with("diff --git")
             || body.starts_with("+++")
             || body.starts_with("---")
@@ -79,7 +88,7 @@ pub fn write_diff(
             ""
         };
         if style.is_empty() {
-            out.write_all(line.as_bytes())?;
+            write!(out, "{body}{eol}")?;
         } else {
             write!(out, "{style}{body}\x1b[0m{eol}")?;
         }
@@ -93,8 +102,13 @@ pub fn write_diff_summary(out: &mut impl Write, outcomes: &[(String, FileOutcome
             let fix = f.fix.as_ref().expect("applied findings have fixes");
             let _ = writeln!(
                 out,
-                "{path}:{}: {} ({}, tier {}): {}",
-                f.start_pos, f.rule.code, fix.applicability, f.tier, fix.title
+                "{}:{}: {} ({}, tier {}): {}",
+                p(path),
+                f.start_pos,
+                f.rule.code,
+                fix.applicability,
+                f.tier,
+                p(&fix.title)
             );
         }
         for f in o.remaining.iter() {
@@ -105,14 +119,19 @@ pub fn write_diff_summary(out: &mut impl Write, outcomes: &[(String, FileOutcome
             };
             let _ = writeln!(
                 out,
-                "{path}:{}: {} {}: {what}",
-                f.start_pos, f.rule.code, f.message
+                "{}:{}: {} {}: {}",
+                p(path),
+                f.start_pos,
+                f.rule.code,
+                p(&f.message),
+                p(&what)
             );
         }
         if !o.converged {
             let _ = writeln!(
                 out,
-                "{path}: fixes did not settle within {} passes",
+                "{}: fixes did not settle within {} passes",
+                p(path),
                 harden_engine::MAX_PASSES
             );
         }

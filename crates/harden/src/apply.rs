@@ -4,10 +4,10 @@
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
-use harden_core::{unified_diff, Applicability, Finding, Severity};
+use harden_core::{printable, unified_diff, Applicability, Finding, Severity};
 use harden_engine::{
-    process_text, read_source, resolve_target, write_fixed, write_new, Decision, FileError,
-    Settings,
+    process_file, read_within, resolve_target, write_fixed, write_new, Decision, Discovered,
+    FileError, Settings,
 };
 
 use crate::{output, settings_from, RunArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
@@ -49,17 +49,18 @@ impl Prompter {
         let hunk = unified_diff(path, Some(before), after, 3);
         let _ = writeln!(
             out,
-            "\n{path}:{}: {} {} [tier {}, {} fix]\n  {}\n  may break: {}",
+            "\n{}:{}: {} {} [tier {}, {} fix]\n  {}\n  may break: {}",
+            printable(path),
             f.start_pos,
             f.rule.code,
             f.rule.name,
             f.tier,
             fix.applicability,
-            fix.title,
+            printable(&fix.title),
             f.rule.breakage
         );
         for line in hunk.lines().skip(3) {
-            let _ = writeln!(out, "  {line}");
+            let _ = writeln!(out, "  {}", printable(line));
         }
         loop {
             let _ = write!(
@@ -106,9 +107,10 @@ impl Prompter {
 
 /// Ask for the values that fixes need and harden cannot compute (the sha256
 /// of a download), so that those fixes can be offered; an empty answer skips.
-fn ask_for_inputs(path: &str, kind: harden_core::FileKind, text: &str, settings: &mut Settings) {
+fn ask_for_inputs(file: &Discovered, text: &str, settings: &mut Settings) {
+    let path = &file.display;
     let mut skip = |_: &Finding, _: &str, _: &str| Decision::Skip;
-    let Ok(outcome) = process_text(path, kind, text, settings, &mut skip) else {
+    let Ok(outcome) = process_file(file, text, settings, &mut skip) else {
         return;
     };
     let mut asked = std::collections::BTreeSet::new();
@@ -125,13 +127,17 @@ fn ask_for_inputs(path: &str, kind: harden_core::FileKind, text: &str, settings:
         let mut out = std::io::stdout().lock();
         let _ = writeln!(
             out,
-            "\n{path}:{}: {} {}",
-            f.start_pos, f.rule.code, f.message
+            "\n{}:{}: {} {}",
+            printable(path),
+            f.start_pos,
+            f.rule.code,
+            printable(&f.message)
         );
         let _ = write!(
             out,
             "  {} of {} (empty to skip): ",
-            request.kind, request.subject
+            request.kind,
+            printable(&request.subject)
         );
         let _ = out.flush();
         let mut answer = String::new();
@@ -179,7 +185,7 @@ pub fn apply(args: &ApplyArgs) -> u8 {
     let mut remaining_warnings = false;
     let mut stdout = std::io::stdout().lock();
     for file in &files {
-        let text = match read_source(&file.path, &file.display) {
+        let text = match read_within(&file.path, &file.root, &file.display) {
             Ok(t) => t,
             Err(e) => {
                 errored = true;
@@ -188,7 +194,7 @@ pub fn apply(args: &ApplyArgs) -> u8 {
             }
         };
         if interactive && !prompter.quit {
-            ask_for_inputs(&file.display, file.kind, &text, &mut settings);
+            ask_for_inputs(file, &text, &mut settings);
         }
         let mut decide = |f: &Finding, before: &str, after: &str| {
             let fix = f.fix.as_ref().expect("asked only about fixes");
@@ -205,7 +211,7 @@ pub fn apply(args: &ApplyArgs) -> u8 {
                 Decision::Skip
             }
         };
-        let outcome = match process_text(&file.display, file.kind, &text, &settings, &mut decide) {
+        let outcome = match process_file(file, &text, &settings, &mut decide) {
             Ok(o) => o,
             Err(e) => {
                 errored = true;
@@ -241,8 +247,12 @@ pub fn apply(args: &ApplyArgs) -> u8 {
                 (None, None) => f.rule.summary.to_string(),
             };
             follow_up.push(format!(
-                "{}:{}: {} {}: {what}",
-                file.display, f.start_pos, f.rule.code, f.message
+                "{}:{}: {} {}: {}",
+                printable(&file.display),
+                f.start_pos,
+                f.rule.code,
+                printable(&f.message),
+                printable(&what)
             ));
         }
         if args.dry_run {

@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use harden_core::{Applicability, Severity, Tier};
 use harden_engine::{
-    discover, process_text, read_source, Config, Decision, Discovered, FileError, FileOutcome,
-    Settings,
+    discover, process_file, read_source, read_within, Config, Decision, Discovered, FileError,
+    FileOutcome, Settings,
 };
 use harden_profile::Profile;
 
@@ -143,7 +143,7 @@ fn load_profile(path: Option<&PathBuf>) -> Result<Profile, String> {
         return Ok(Profile::builtin());
     };
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let text = read_source(path, &shown).map_err(|e| e.to_string())?;
     let profile = Profile::load(&shown, &text).map_err(|e| e.to_string())?;
     let unknown = harden_rules::unknown_codes(&profile);
     if !unknown.is_empty() {
@@ -174,17 +174,22 @@ fn discover_files(args: &RunArgs, settings: &Settings) -> (Vec<Discovered>, Vec<
     } else {
         args.paths.clone()
     };
-    let (mut files, errors) = discover(&paths);
+    let (mut files, mut errors) = discover(&paths);
     match &args.docker_daemon_config {
-        Some(path) => files.push(Discovered {
-            display: path.display().to_string(),
-            kind: harden_core::FileKind::DockerDaemon,
-            root: path
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map_or_else(|| PathBuf::from("."), PathBuf::from),
-            path: path.clone(),
-        }),
+        // The user named it: its own folder is its root.
+        Some(path) => match std::fs::canonicalize(path) {
+            Ok(real) => files.push(Discovered {
+                display: path.display().to_string(),
+                kind: harden_core::FileKind::DockerDaemon,
+                root: real.parent().map_or_else(|| PathBuf::from("/"), PathBuf::from),
+                path: real,
+            }),
+            Err(e) => errors.push(FileError::new(
+                &path.display().to_string(),
+                None,
+                format!("cannot read: {e}"),
+            )),
+        },
         None if settings
             .active_rules()
             .iter()
@@ -261,12 +266,12 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
     let mut stdout = std::io::stdout().lock();
     let mut outcomes: Vec<(String, FileOutcome)> = Vec::new();
     for file in &files {
-        let result = read_source(&file.path, &file.display).and_then(|text| {
+        let result = read_within(&file.path, &file.root, &file.display).and_then(|text| {
             let mut decide = |f: &harden_core::Finding, _: &str, _: &str| match (&diff, &f.fix) {
                 (Some(_), Some(fix)) if fix.applicability >= min => Decision::Apply,
                 _ => Decision::Skip,
             };
-            process_text(&file.display, file.kind, &text, &settings, &mut decide)
+            process_file(file, &text, &settings, &mut decide)
         });
         match result {
             Ok(outcome) => outcomes.push((file.display.clone(), outcome)),

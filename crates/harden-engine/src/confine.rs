@@ -1,0 +1,242 @@
+//! One confinement rule for every path harden opens: it must resolve,
+//! symlinks included, under the scanned root, and it must be a regular
+//! file. The root is found from canonical paths, never from the spelling of
+//! an argument, so a committed symlink cannot move it.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::FileError;
+
+/// Why a path may not be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// It names, or resolves to, a place outside the root. Whether the
+    /// place exists is not told.
+    Outside,
+    /// Inside the root, but there is nothing there.
+    Missing,
+    /// Inside the root, but not a regular file (a FIFO, device, socket or directory).
+    NotRegular,
+}
+
+impl Refusal {
+    pub fn message(&self) -> &'static str {
+        match self {
+            Refusal::Outside => "points outside the repository; not read",
+            Refusal::Missing => "does not exist",
+            Refusal::NotRegular => "not a regular file; not read",
+        }
+    }
+}
+
+/// `a/b/../c` as `a/c`, without touching the file system. A `..` that would
+/// climb above the start of a relative path is kept.
+pub fn lexical_clean(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            Component::ParentDir if out.has_root() => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        lexical_clean(path)
+    } else {
+        let cwd = std::env::current_dir().unwrap_or_default();
+        lexical_clean(&cwd.join(path))
+    }
+}
+
+/// The canonical path of `path` if it lies under the canonical `root`,
+/// checked first by spelling (so nothing outside is even looked at) and
+/// then with symlinks resolved.
+pub fn resolve_within(path: &Path, root: &Path) -> Result<PathBuf, Refusal> {
+    let abs = absolute(path);
+    if !abs.starts_with(root) {
+        // The spelling may still reach the root through a symlink above
+        // it (a relative path from a linked working directory); judge the
+        // resolved parent then, never the target itself.
+        let parent_ok = abs
+            .parent()
+            .and_then(|p| std::fs::canonicalize(p).ok())
+            .is_some_and(|p| p.starts_with(root));
+        if !parent_ok {
+            return Err(Refusal::Outside);
+        }
+    }
+    match std::fs::canonicalize(&abs) {
+        Ok(real) if real.starts_with(root) => Ok(real),
+        Ok(_) => Err(Refusal::Outside),
+        Err(_) => {
+            // A dangling link inside the root is as good as outside: where
+            // it points is not told.
+            if std::fs::symlink_metadata(&abs).is_ok() {
+                Err(Refusal::Outside)
+            } else {
+                Err(Refusal::Missing)
+            }
+        }
+    }
+}
+
+/// Open `path` for reading, confined to `root`: a regular file, checked
+/// before it is opened (no FIFO can block the run) and again on the open
+/// handle.
+pub fn open_within(path: &Path, root: &Path) -> Result<std::fs::File, Refusal> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let real = resolve_within(path, root)?;
+    let meta = std::fs::symlink_metadata(&real).map_err(|_| Refusal::Missing)?;
+    if !meta.is_file() {
+        return Err(Refusal::NotRegular);
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc_flags())
+        .open(&real)
+        .map_err(|_| Refusal::NotRegular)?;
+    match file.metadata() {
+        Ok(m) if m.is_file() => Ok(file),
+        _ => Err(Refusal::NotRegular),
+    }
+}
+
+/// O_NOFOLLOW | O_NONBLOCK | O_NOCTTY: a file swapped for a link or a FIFO
+/// between the check and the open neither follows nor blocks.
+fn libc_flags() -> i32 {
+    libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY
+}
+
+/// The scanned root for a path argument: the repository it is in (the
+/// nearest directory at or above it holding `.git`), else the current
+/// directory when the argument lies under it, else the argument's own
+/// directory. No component between the root and the argument may be a
+/// symlink: a committed link would otherwise carry the scan, and the
+/// writes, to wherever it points.
+pub fn root_for(arg: &Path, display: &str) -> Result<PathBuf, FileError> {
+    let err = |m: String| FileError::new(display, None, m);
+    let abs = absolute(arg);
+    let cwd = std::env::current_dir()
+        .ok()
+        .map(|c| lexical_clean(&c))
+        .unwrap_or_default();
+    let meta = std::fs::symlink_metadata(&abs).map_err(|e| err(format!("cannot read: {e}")))?;
+    let arg_dir = if meta.is_dir() {
+        abs.clone()
+    } else {
+        abs.parent().map(Path::to_path_buf).unwrap_or_default()
+    };
+    let git_top = arg_dir
+        .ancestors()
+        .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
+        .map(Path::to_path_buf);
+    let lexical_root = match git_top {
+        Some(top) => top,
+        None if abs.starts_with(&cwd) => cwd,
+        None => arg_dir,
+    };
+    // Components below the root, the argument's last one included.
+    let below: Vec<Component> = abs
+        .strip_prefix(&lexical_root)
+        .map(|r| r.components().collect())
+        .unwrap_or_default();
+    let mut walked = lexical_root.clone();
+    for c in below {
+        walked.push(c);
+        let is_link = std::fs::symlink_metadata(&walked).is_ok_and(|m| m.file_type().is_symlink());
+        if is_link {
+            let shown = walked
+                .strip_prefix(&lexical_root)
+                .unwrap_or(&walked)
+                .display()
+                .to_string();
+            return Err(err(format!(
+                "goes through the symbolic link {shown}; not read (name the real path)"
+            )));
+        }
+    }
+    std::fs::canonicalize(&lexical_root).map_err(|e| err(format!("cannot resolve the root: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexical_clean_keeps_leading_parents() {
+        assert_eq!(lexical_clean(Path::new("a/b/../c")), PathBuf::from("a/c"));
+        assert_eq!(lexical_clean(Path::new("../x")), PathBuf::from("../x"));
+        assert_eq!(lexical_clean(Path::new("/../etc")), PathBuf::from("/etc"));
+    }
+
+    #[test]
+    fn outside_paths_are_refused_alike_whether_they_exist_or_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir(root.join("repo")).unwrap();
+        let repo = root.join("repo");
+        std::fs::write(root.join("secret"), "s").unwrap();
+        std::fs::write(repo.join("in.txt"), "i").unwrap();
+        std::os::unix::fs::symlink(root.join("secret"), repo.join("link")).unwrap();
+        std::os::unix::fs::symlink(root.join("nothing"), repo.join("dangling")).unwrap();
+        for p in [
+            root.join("secret"),
+            root.join("nothing"),
+            repo.join("../secret"),
+            repo.join("../nothing"),
+            repo.join("link"),
+            repo.join("dangling"),
+            PathBuf::from("/etc/passwd"),
+        ] {
+            assert_eq!(resolve_within(&p, &repo), Err(Refusal::Outside), "{p:?}");
+        }
+        assert_eq!(resolve_within(&repo.join("none"), &repo), Err(Refusal::Missing));
+        assert_eq!(resolve_within(&repo.join("in.txt"), &repo), Ok(repo.join("in.txt")));
+    }
+
+    #[test]
+    fn fifos_are_refused_before_they_are_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let fifo = root.join("Dockerfile");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        assert_eq!(open_within(&fifo, &root).unwrap_err(), Refusal::NotRegular);
+        assert_eq!(open_within(&root, &root).unwrap_err(), Refusal::NotRegular);
+    }
+
+    #[test]
+    fn a_symlinked_argument_does_not_move_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(dir.path()).unwrap();
+        let victim = base.join("victim/.devcontainer");
+        std::fs::create_dir_all(&victim).unwrap();
+        std::fs::write(victim.join("devcontainer.json"), "{}").unwrap();
+        let t1 = base.join("t1");
+        std::fs::create_dir_all(t1.join(".git")).unwrap();
+        std::fs::create_dir_all(t1.join("sub")).unwrap();
+        std::os::unix::fs::symlink("../victim/.devcontainer", t1.join(".devcontainer")).unwrap();
+        std::os::unix::fs::symlink("../../victim/.devcontainer", t1.join("sub/.devcontainer"))
+            .unwrap();
+        for arg in [
+            t1.join(".devcontainer/"),
+            t1.join(".devcontainer"),
+            t1.join("sub/.devcontainer/devcontainer.json"),
+            t1.join("sub/.devcontainer/"),
+        ] {
+            let e = root_for(&arg, "x").unwrap_err();
+            assert!(e.message.contains("symbolic link"), "{arg:?}: {e}");
+        }
+        assert_eq!(root_for(&t1.join("sub/"), "x").unwrap(), t1);
+        assert_eq!(root_for(&t1, "x").unwrap(), t1);
+    }
+}
