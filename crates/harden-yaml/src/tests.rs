@@ -108,6 +108,32 @@ fn alias_bomb_is_refused_quickly() {
 }
 
 #[test]
+fn a_panic_inside_the_parser_is_a_located_error() {
+    // libyaml-safer panics on this block scalar at end of input.
+    let e = YamlDoc::parse("s:\n|\n l").unwrap_err();
+    assert_eq!(e.pos.line, 3, "{e}");
+    assert!(e.message.contains("YAML parser cannot read"), "{e}");
+}
+
+#[test]
+fn merge_key_bomb_is_refused() {
+    // Each anchor merges the previous one twice: the second merge is all
+    // shadowed keys, which materialise nothing but still cost work.
+    let mut text = String::from("x-a0: &a0 {q0: 1}\n");
+    for i in 1..40 {
+        let p = i - 1;
+        text.push_str(&format!("x-a{i}: &a{i} {{<<: [*a{p}, *a{p}], q{i}: 1}}\n"));
+    }
+    text.push_str("services:\n  s: {image: x}\n");
+    assert!(text.len() < 1600);
+    let e = parse_err(&text);
+    assert!(e.contains("alias bomb"), "{e}");
+    // Without a service using it, too.
+    let unused = text.replace("services:\n  s: {image: x}\n", "");
+    assert!(parse_err(&unused).contains("alias bomb"));
+}
+
+#[test]
 fn deep_nesting_is_an_error_not_a_stack_overflow() {
     for text in [
         "- ".repeat(10_000) + "x\n",

@@ -100,7 +100,13 @@ pub(crate) fn build(text: &str, bom: usize) -> Result<Tree, BuildError> {
     let mut root: Option<NodeId> = None;
     let mut documents = 0usize;
     loop {
-        let event = parser.parse().map_err(|e| {
+        let parsed = harden_core::panic::contain(|| parser.parse()).ok_or_else(|| {
+            err(
+                text.len(),
+                "the YAML parser cannot read this file (it gave up before the end)",
+            )
+        })?;
+        let event = parsed.map_err(|e| {
             let offset = e.problem_mark().map(|m| m.index as usize).unwrap_or(0) + bom;
             let mut message = e.problem().to_string();
             if let Some(ctx) = e.context() {

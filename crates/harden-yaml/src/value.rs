@@ -63,7 +63,14 @@ pub(crate) fn is_reset(node: &Node) -> bool {
 
 impl Expander<'_> {
     fn spend(&mut self, at: &Node) -> Result<(), ExpandError> {
-        if self.budget == 0 {
+        self.spend_n(at, 1)
+    }
+
+    /// Every unit of work counts: a node materialised, a mapping entry
+    /// visited (shadowed ones too) and a shadowed key carried into a merge,
+    /// so merges of merges cannot grow past the budget unseen.
+    fn spend_n(&mut self, at: &Node, units: usize) -> Result<(), ExpandError> {
+        if self.budget < units {
             return Err(ExpandError {
                 offset: at.start,
                 message: format!(
@@ -71,7 +78,7 @@ impl Expander<'_> {
                 ),
             });
         }
-        self.budget -= 1;
+        self.budget -= units;
         Ok(())
     }
 
@@ -125,10 +132,12 @@ impl Expander<'_> {
         merged: bool,
         depth: usize,
     ) -> Result<Map<String, Value>, ExpandError> {
-        self.record(id, path, shadowed, merged);
-        let NodeKind::Mapping { entries } = &self.nodes[id.0 as usize].kind else {
+        let node = &self.nodes[id.0 as usize];
+        let NodeKind::Mapping { entries } = &node.kind else {
             unreachable!("mapping() is called on mappings")
         };
+        self.spend_n(node, 1 + entries.len() + shadowed.len())?;
+        self.record(id, path, shadowed, merged);
         // Explicit keys (including `!reset` ones) hide merged keys.
         let mut hidden: Vec<String> = shadowed.to_vec();
         for e in entries {

@@ -126,6 +126,7 @@ const EXIT_FINDINGS: u8 = 1;
 const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
+    harden_core::panic::install_quiet_hook();
     let cli = Cli::parse();
     let code = match cli.command {
         Command::Check(args) => run(&args.run, None, args.format.format),
