@@ -111,6 +111,19 @@ impl DockerfileDoc {
         self.text[..offset].rfind('\n').map_or(0, |i| i + 1)
     }
 
+    /// Where a new instruction can be appended after the last one: the end
+    /// of its line. `None` when the file ends inside a line continuation
+    /// (a last line ending in the escape character), where an appended line
+    /// would join that instruction.
+    pub fn append_offset(&self) -> Option<usize> {
+        let last = self.instructions.last()?;
+        let at = self.line_end_of(last.span.end);
+        let open = self.text[..at]
+            .trim_end_matches([' ', '\t'])
+            .ends_with(self.escape());
+        (!open).then_some(at)
+    }
+
     /// Byte offset of the end of the line that holds `offset` (before `\r\n` or `\n`).
     pub fn line_end_of(&self, offset: usize) -> usize {
         let end = self.text[offset..]

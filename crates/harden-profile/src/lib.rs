@@ -152,6 +152,106 @@ impl EgressParams {
     }
 }
 
+/// Longest list and longest string a profile may hold: a profile is data a
+/// pull request can supply, and every value ends up in a generated file.
+pub const MAX_LIST_ITEMS: usize = 1000;
+pub const MAX_VALUE_CHARS: usize = 256;
+
+/// A program name a shell takes as one word: no path, no quoting needed.
+fn is_program_name(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with('-')
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+'))
+        && s != "."
+        && s != ".."
+}
+
+/// A capability name (`NET_ADMIN`, or `CAP_NET_ADMIN`).
+fn is_capability(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A syscall name as seccomp profiles write it.
+fn is_syscall(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+/// A Docker size (`8g`, `512m`, `1024`) or `-1`.
+fn is_size(s: &str) -> bool {
+    let digits = s.trim_end_matches(['b', 'k', 'm', 'g', 'B', 'K', 'M', 'G']);
+    s == "-1"
+        || (!digits.is_empty() && digits.len() <= 16 && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A CPU count (`2`, `1.5`).
+fn is_cpus(s: &str) -> bool {
+    s.len() <= 16 && s.parse::<f64>().is_ok_and(|v| v.is_finite() && v > 0.0)
+}
+
+/// A host path: absolute or `~`-relative, no control characters.
+fn is_host_path(s: &str) -> bool {
+    (s.starts_with('/') || s.starts_with('~'))
+        && s.len() <= MAX_VALUE_CHARS
+        && !s.chars().any(char::is_control)
+}
+
+impl Profile {
+    /// Every value checked by type and shape before any rule uses it. On
+    /// error, the key's path and a message.
+    pub fn check(&self) -> Result<(), (Vec<&'static str>, String)> {
+        type Check = fn(&str) -> bool;
+        let lists: [(&[&'static str], &Vec<String>, Check, &str); 9] = [
+            (&["dockerfile", "purge_binaries"], &self.dockerfile.purge_binaries, is_program_name, "a program name"),
+            (&["dockerfile", "interpreters"], &self.dockerfile.interpreters, is_program_name, "a program name"),
+            (&["capabilities", "add_allowlist"], &self.capabilities.add_allowlist, is_capability, "a capability name"),
+            (&["capabilities", "dangerous"], &self.capabilities.dangerous, is_capability, "a capability name"),
+            (&["seccomp", "docker_default_denied"], &self.seccomp.docker_default_denied, is_syscall, "a syscall name"),
+            (&["seccomp", "extra_denied"], &self.seccomp.extra_denied, is_syscall, "a syscall name"),
+            (&["mounts", "docker_sockets"], &self.mounts.docker_sockets, is_host_path, "an absolute or `~` path"),
+            (&["mounts", "credential_paths"], &self.mounts.credential_paths, is_host_path, "an absolute or `~` path"),
+            (&["mounts", "sensitive_paths"], &self.mounts.sensitive_paths, is_host_path, "an absolute or `~` path"),
+        ];
+        for (key, items, ok, what) in lists {
+            let dotted = key.join(".");
+            if items.len() > MAX_LIST_ITEMS {
+                return Err((key.to_vec(), format!("`{dotted}` holds more than {MAX_LIST_ITEMS} items")));
+            }
+            if let Some(bad) = items.iter().find(|i| !ok(i)) {
+                let shown: String = harden_core::printable(bad).chars().take(MAX_VALUE_CHARS).collect();
+                return Err((key.to_vec(), format!("`{dotted}`: `{shown}` is not {what}")));
+            }
+        }
+        let strings: [(&[&'static str], &str, Check, &str); 4] = [
+            (&["seccomp", "file_name"], &self.seccomp.file_name, is_file_name, "a plain file name (letters, digits, `.`, `_`, `-`)"),
+            (&["resources", "memory"], &self.resources.memory, is_size, "a size such as `8g`"),
+            (&["resources", "memory_swap"], &self.resources.memory_swap, is_size, "a size such as `8g`"),
+            (&["resources", "cpus"], &self.resources.cpus, is_cpus, "a CPU count such as `2`"),
+        ];
+        for (key, value, ok, what) in strings {
+            if !ok(value) {
+                let shown: String = harden_core::printable(value).chars().take(MAX_VALUE_CHARS).collect();
+                return Err((key.to_vec(), format!("`{}`: `{shown}` is not {what}", key.join("."))));
+            }
+        }
+        if !matches!(self.mounts.credential_fix.as_str(), "read-only" | "remove") {
+            return Err((
+                vec!["mounts", "credential_fix"],
+                "`mounts.credential_fix` must be `read-only` or `remove`".to_string(),
+            ));
+        }
+        self.egress
+            .check()
+            .map_err(|(key, message)| (vec!["egress", key], message))
+    }
+}
+
 /// A file name without directories that a shell and YAML take as written.
 fn is_file_name(s: &str) -> bool {
     !s.is_empty()
@@ -233,8 +333,8 @@ impl Profile {
                 ));
             }
         }
-        if let Err((key, message)) = profile.egress.check() {
-            let offset = span_of(doc.as_table(), &["egress", key]).unwrap_or(0);
+        if let Err((key, message)) = profile.check() {
+            let offset = span_of(doc.as_table(), &key).unwrap_or(0);
             return Err(located(offset, message));
         }
         Ok(profile)
@@ -466,5 +566,44 @@ mod tests {
             e.to_string(),
             "p.toml:2:1: unknown tier `7`: tiers are 1 to 4"
         );
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_profile_passes_its_own_checks() {
+        assert_eq!(Profile::builtin().check(), Ok(()));
+    }
+
+    #[test]
+    fn values_that_reach_shell_or_paths_are_refused() {
+        for (text, key) in [
+            (
+                "[dockerfile]\npurge_binaries = [\"curl\", \"$(python3 -c 'import urllib')\"]\n",
+                "dockerfile.purge_binaries",
+            ),
+            ("[seccomp]\nfile_name = \"../../x\"\n", "seccomp.file_name"),
+            ("[seccomp]\nfile_name = \"/etc/passwd\"\n", "seccomp.file_name"),
+            ("[seccomp]\nfile_name = \"..\"\n", "seccomp.file_name"),
+            ("[seccomp]\nfile_name = \"\"\n", "seccomp.file_name"),
+            ("[resources]\nmemory = \"8g --privileged\"\n", "resources.memory"),
+            ("[resources]\ncpus = \"4; rm\"\n", "resources.cpus"),
+            ("[capabilities]\nadd_allowlist = [\"NET ADMIN\"]\n", "capabilities.add_allowlist"),
+        ] {
+            let e = Profile::load("p.toml", text).unwrap_err();
+            assert!(e.message.contains(&format!("`{key}`")), "{text}: {e}");
+            assert_eq!(e.pos.line, 2, "{text}: located at the key: {e}");
+        }
+        let many = format!(
+            "[dockerfile]\npurge_binaries = [{}]\n",
+            vec!["\"x\""; MAX_LIST_ITEMS + 1].join(",")
+        );
+        assert!(Profile::load("p.toml", &many)
+            .unwrap_err()
+            .message
+            .contains("more than 1000 items"));
     }
 }

@@ -25,3 +25,32 @@ pub use parse::{parse, Command, ListOp, Pipeline, Redirect, Script, Subst, Subst
 
 #[cfg(test)]
 mod tests;
+
+/// `s` as one POSIX shell word: as it is when it holds only characters no
+/// shell treats specially, else single-quoted (`'` written as `'\''`).
+pub fn quote(s: &str) -> std::borrow::Cow<'_, str> {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '/' | ':' | '=' | ',' | '@'));
+    if plain {
+        std::borrow::Cow::Borrowed(s)
+    } else {
+        std::borrow::Cow::Owned(format!("'{}'", s.replace('\'', "'\\''")))
+    }
+}
+
+#[cfg(test)]
+mod quote_tests {
+    #[test]
+    fn words_are_quoted_only_when_needed() {
+        assert_eq!(super::quote("curl"), "curl");
+        assert_eq!(super::quote(""), "''");
+        assert_eq!(super::quote("$(id)"), "'$(id)'");
+        assert_eq!(super::quote("a'b c"), "'a'\\''b c'");
+        // No substitution survives quoting: one command, two words.
+        let parsed = crate::parse(&format!("echo {}", super::quote("x'$(id)`y`")));
+        let commands = parsed.all_commands();
+        assert_eq!(commands.len(), 1);
+        assert_eq!(commands[0].words.len(), 2);
+    }
+}

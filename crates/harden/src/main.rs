@@ -59,9 +59,14 @@ struct RunArgs {
     #[arg(long)]
     profile: Option<PathBuf>,
     /// The project config (default: the nearest harden.toml at or above the first path).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_config")]
     config: Option<PathBuf>,
-    /// Disregard `harden-ignore` comments and the config's ignores.
+    /// Read no harden.toml: on a pull request, the tree's config is the
+    /// author's; take it from the base branch with --config, or none.
+    #[arg(long)]
+    no_config: bool,
+    /// Disregard what can hide a finding: `harden-ignore` comments, the
+    /// config's ignores, its rule switches that turn rules off, and its profile.
     #[arg(long)]
     no_ignore: bool,
     /// The Docker daemon's daemon.json, for the tier-4 user-namespace
@@ -213,16 +218,38 @@ fn settings_from(args: &RunArgs) -> Result<Settings, String> {
         .first()
         .cloned()
         .unwrap_or_else(|| PathBuf::from("."));
-    let config = Config::find(args.config.as_deref(), &start).map_err(|e| e.to_string())?;
-    let config = config.unwrap_or_default();
-    let profile_path = args
+    let config = if args.no_config {
+        Config::default()
+    } else {
+        Config::find(args.config.as_deref(), &start)
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default()
+    };
+    let config_profile = config
         .profile
-        .clone()
-        .or_else(|| config.profile.as_ref().map(|p| config.dir.join(p)));
+        .as_ref()
+        .filter(|_| !args.no_ignore)
+        .map(|p| config.dir.join(p));
+    // A config's profile is data of the repository: it must lie in the
+    // config's own folder tree.
+    if let Some(path) = &config_profile {
+        let root = std::fs::canonicalize(&config.dir).unwrap_or_default();
+        if let Err(refusal) = harden_engine::confine::resolve_within(path, &root) {
+            return Err(format!(
+                "{}: `profile` {}",
+                config.dir.join(harden_engine::CONFIG_NAME).display(),
+                refusal.message()
+            ));
+        }
+    }
+    let profile_path = args.profile.clone().or(config_profile);
     let profile = load_profile(profile_path.as_ref())?;
     let tier = args.tier.or(config.tier).unwrap_or(1);
     let mut settings = Settings::new(profile, Tier::new(tier).expect("tier checked"));
     settings.rule_switches = config.rules;
+    if args.no_ignore {
+        settings.rule_switches.retain(|_, on| *on);
+    }
     settings.ignores = config.ignore;
     settings.no_ignore = args.no_ignore;
     for (url, hex) in &args.sha256 {

@@ -148,12 +148,10 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
         format!("the final image keeps {}", list.join(", ")),
     );
     let last_evidence = present.iter().map(|(_, i)| *i).max().unwrap_or(0);
-    vec![finding.with_fix(purge_fix(
-        doc,
-        &params.purge_binaries,
-        params.strip_setuid,
-        last_evidence,
-    ))]
+    match purge_fix(doc, &params.purge_binaries, params.strip_setuid, last_evidence) {
+        Some(fix) => vec![finding.with_fix(fix)],
+        None => vec![finding.with_note(super::OPEN_CONTINUATION)],
+    }
 }
 
 /// The purge step, placed after the last instruction that puts a tool in
@@ -165,7 +163,7 @@ fn purge_fix(
     tools: &[String],
     strip_setuid: bool,
     last_evidence: usize,
-) -> Fix {
+) -> Option<Fix> {
     let ins = doc.instructions();
     let stage = doc.final_stage().expect("checked");
     let closing_user = stage
@@ -179,11 +177,7 @@ fn purge_fix(
     let chain = final_chain_instructions(doc);
     let (at_index, offset, before) = match closing_user {
         Some(k) => (k, doc.line_start_of(ins[k].span.start), true),
-        None => (
-            ins.len(),
-            doc.line_end_of(ins[ins.len() - 1].span.end),
-            false,
-        ),
+        None => (ins.len(), doc.append_offset()?, false),
     };
     let user_then = chain
         .iter()
@@ -196,7 +190,11 @@ fn purge_fix(
         .filter(|u| !is_root_user(u));
     let mut command = format!(
         "for b in {}; do p=\"$(command -v \"$b\")\" || continue; rm -f \"$p\"; done",
-        tools.join(" ")
+        tools
+            .iter()
+            .map(|t| harden_shell::quote(t))
+            .collect::<Vec<_>>()
+            .join(" ")
     );
     if strip_setuid {
         command.push_str("; find / -xdev \\( -perm -4000 -o -perm -2000 \\) -type f -exec chmod a-s {} + 2>/dev/null || true");
@@ -237,10 +235,10 @@ fn purge_fix(
     } else {
         format!("Remove {} in the final stage", tools.join(", "))
     };
-    Fix::new(
+    Some(Fix::new(
         what,
         Applicability::Unsafe,
         vec![Edit::insert(offset, text)],
         changes,
-    )
+    ))
 }

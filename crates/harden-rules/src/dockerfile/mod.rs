@@ -412,6 +412,10 @@ pub fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> Option<St
 }
 
 /// The line break to use in new lines of this file.
+/// Why a fix that appends an instruction is not offered.
+pub(crate) const OPEN_CONTINUATION: &str =
+    "the file ends inside a line continuation (its last line ends with the escape character): end that instruction first, and harden can append the fix";
+
 pub fn eol(doc: &DockerfileDoc) -> &'static str {
     doc.source().line_ending.as_str()
 }

@@ -53,7 +53,9 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
         )];
     };
     let last = doc.instructions().len() - 1;
-    let at = doc.line_end_of(doc.instructions()[last].span.end);
+    let Some(at) = doc.append_offset() else {
+        return vec![finding.with_note(super::OPEN_CONTINUATION)];
+    };
     let fix = Fix::new(
         format!("Run the image as `{user}`, the user the file creates"),
         Applicability::Unsafe,
