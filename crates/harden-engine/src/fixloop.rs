@@ -45,6 +45,9 @@ pub struct FileOutcome {
     pub converged: bool,
     /// Inline suppressions that silence nothing or lack a reason.
     pub suppression_problems: Vec<(LineCol, String)>,
+    /// Fixes not applied because the tree is in their way (a file they
+    /// create exists with other content, or as a symlink), with the reason.
+    pub blocked: Vec<Rejected>,
 }
 
 impl FileOutcome {
@@ -204,6 +207,7 @@ pub(crate) fn run<D: Document>(
         remaining,
         converged,
         suppression_problems: Vec::new(),
+        blocked: Vec::new(),
     })
 }
 

@@ -20,7 +20,9 @@ pub use discover::{discover, kind_of, Discovered};
 pub use fixloop::{Decision, FileOutcome, Rejected, MAX_PASSES};
 pub use read::{read_source, read_within, FileError, MAX_FILE_BYTES};
 pub use suppress::{suppressions, Suppression};
-pub use write::{resolve_target, write_fixed, write_new};
+pub use write::{
+    execute, new_file_state, resolve_target, write_fixed, NewFileState, WritePlan, Written,
+};
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -128,7 +130,35 @@ pub fn process_file(
     settings: &Settings,
     decide: &mut dyn FnMut(&Finding, &str, &str) -> Decision,
 ) -> Result<FileOutcome, FileError> {
-    process_in(&file.display, &file.root, file.kind, text, settings, decide)
+    let dir = file.path.parent().unwrap_or(Path::new("."));
+    // A fix whose new files the tree gets in the way of is never offered:
+    // the file it would reference is not the one it means.
+    let mut blocked: Vec<Rejected> = Vec::new();
+    let mut guarded = |f: &Finding, before: &str, after: &str| {
+        let fix = f.fix.as_ref().expect("asked only about fixes");
+        for new in &fix.new_files {
+            if let Err(reason) = new_file_state(dir, &file.root, &new.relative_path, &new.content) {
+                blocked.push(Rejected {
+                    finding: f.clone(),
+                    reason,
+                });
+                return Decision::Skip;
+            }
+        }
+        decide(f, before, after)
+    };
+    let mut outcome = process_in(&file.display, &file.root, file.kind, text, settings, &mut guarded)?;
+    // A file that is already there as the fix writes it is not shown as new.
+    for f in &mut outcome.applied {
+        if let Some(fix) = f.fix.as_mut() {
+            fix.new_files.retain(|n| {
+                new_file_state(dir, &file.root, &n.relative_path, &n.content)
+                    != Ok(NewFileState::Identical)
+            });
+        }
+    }
+    outcome.blocked = blocked;
+    Ok(outcome)
 }
 
 /// [`process_file`] for text that `display_path` names, with links read

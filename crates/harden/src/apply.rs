@@ -2,15 +2,13 @@
 //! `--yes`), and write the files safely.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 
 use harden_core::{printable, unified_diff, Applicability, Finding, Severity};
 use harden_engine::{
-    process_file, read_within, resolve_target, write_fixed, write_new, Decision, Discovered,
-    FileError, Settings,
+    execute, process_file, read_within, Decision, Discovered, FileError, Settings, WritePlan,
 };
 
-use crate::{output, settings_from, RunArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+use crate::{blocked_line, output, settings_from, RunArgs, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 
 #[derive(clap::Args)]
 pub struct ApplyArgs {
@@ -181,6 +179,7 @@ pub fn apply(args: &ApplyArgs) -> u8 {
         skipped: 0,
     };
     let mut written_files = 0;
+    let mut created_files = 0;
     let mut follow_up: Vec<String> = Vec::new();
     let mut remaining_warnings = false;
     let mut stdout = std::io::stdout().lock();
@@ -225,6 +224,9 @@ pub fn apply(args: &ApplyArgs) -> u8 {
                 FileError::new(&file.display, Some(*at), format!("warning: {problem}"))
             );
         }
+        for b in &outcome.blocked {
+            eprintln!("{}", blocked_line(&file.display, b));
+        }
         for r in &outcome.rejected {
             errored = true;
             eprintln!(
@@ -261,32 +263,35 @@ pub fn apply(args: &ApplyArgs) -> u8 {
             }
             continue;
         }
-        if outcome.changed() {
-            let written =
-                resolve_target(&file.path, &file.root, &file.display).and_then(|target| {
-                    write_fixed(&target, &outcome.original, &outcome.fixed, &file.display)
-                });
-            match written {
-                Ok(()) => written_files += 1,
-                Err(e) => {
-                    errored = true;
-                    eprintln!("{e}");
-                    continue;
-                }
-            }
+        let new_files: Vec<(&str, &str, String)> = outcome
+            .applied
+            .iter()
+            .flat_map(|f| f.fix.iter().flat_map(|x| &x.new_files))
+            .map(|n| {
+                let shown = output::new_file_path(&file.display, &n.relative_path);
+                (n.relative_path.as_str(), n.content.as_str(), shown)
+            })
+            .collect();
+        if !outcome.changed() && new_files.is_empty() {
+            continue;
         }
-        for f in &outcome.applied {
-            for new in f.fix.iter().flat_map(|x| &x.new_files) {
-                let shown = output::new_file_path(&file.display, &new.relative_path);
-                let target = file
-                    .path
-                    .parent()
-                    .map(|d| d.join(&new.relative_path))
-                    .unwrap_or_else(|| PathBuf::from(&new.relative_path));
-                if let Err(e) = write_new(&target, &file.root, &new.content, &shown) {
-                    errored = true;
-                    eprintln!("{e}");
-                }
+        let plan = WritePlan {
+            root: &file.root,
+            display: &file.display,
+            fixed: outcome
+                .changed()
+                .then_some((file.path.as_path(), outcome.original.as_str(), outcome.fixed.as_str())),
+            dir: file.path.parent().unwrap_or(std::path::Path::new(".")),
+            new_files,
+        };
+        match execute(&plan) {
+            Ok(written) => {
+                written_files += usize::from(written.fixed);
+                created_files += written.created.len();
+            }
+            Err(e) => {
+                errored = true;
+                eprintln!("{e}");
             }
         }
     }
@@ -298,9 +303,10 @@ pub fn apply(args: &ApplyArgs) -> u8 {
     };
     let _ = writeln!(
         err,
-        "{verb} {} fixes ({} files written), skipped {}, left for manual follow-up {}",
+        "{verb} {} fixes ({} files written, {} created), skipped {}, left for manual follow-up {}",
         prompter.applied,
         written_files,
+        created_files,
         prompter.skipped,
         follow_up.len()
     );

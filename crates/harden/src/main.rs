@@ -319,6 +319,10 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
                 FileError::new(path, Some(*at), format!("warning: {problem}"))
             );
         }
+        for b in &outcome.blocked {
+            reportable = true;
+            eprintln!("{}", blocked_line(path, b));
+        }
         for r in &outcome.rejected {
             errored = true;
             let e = FileError::new(
@@ -390,6 +394,15 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
     } else {
         EXIT_CLEAN
     }
+}
+
+/// A fix the tree is in the way of, with why it was not applied.
+pub(crate) fn blocked_line(path: &str, b: &harden_engine::Rejected) -> FileError {
+    FileError::new(
+        path,
+        Some(b.finding.start_pos),
+        format!("warning: the {} fix is not applied: {}", b.finding.rule.code, b.reason),
+    )
 }
 
 fn rule_doc(code: &str) -> u8 {
