@@ -37,7 +37,7 @@ fn interactive_session_on_a_pseudo_terminal() {
     );
     assert!(
         screen
-            .contains("applied 2 fixes (1 files written), skipped 1, left for manual follow-up 3"),
+            .contains("applied 2 fixes (1 files written, 0 created), skipped 1, left for manual follow-up 3"),
         "{screen}"
     );
     assert_eq!(out.status.code(), Some(1), "{screen}");
