@@ -19,15 +19,15 @@ pub fn fingerprint(patch: &str) -> String {
         .collect()
 }
 
-/// The fingerprint a PR body carries, if any.
+/// The fingerprint a PR body carries, if any: read from the marker harden
+/// writes as the body's last line, never from a copy elsewhere (a fixed
+/// file's content shown in the diff can hold one).
 pub fn fingerprint_in(body: &str) -> Option<String> {
-    let start = body.find(&format!("<!-- {FINGERPRINT_TAG}: "))?;
-    let rest = &body[start + FINGERPRINT_TAG.len() + 7..];
-    let end = rest.find(" -->")?;
-    let fp = &rest[..end];
-    fp.bytes()
-        .all(|b| b.is_ascii_hexdigit())
-        .then(|| fp.to_string())
+    let last = body.trim_end().lines().last()?.trim();
+    let fp = last
+        .strip_prefix(&format!("<!-- {FINGERPRINT_TAG}: "))?
+        .strip_suffix(" -->")?;
+    (fp.len() == 64 && fp.bytes().all(|b| b.is_ascii_hexdigit())).then(|| fp.to_string())
 }
 
 fn fix_count(files: &[(String, FileOutcome)]) -> usize {
@@ -97,5 +97,17 @@ mod tests {
         assert_eq!(fingerprint_in(&body), Some(fp));
         assert_eq!(fingerprint_in("no marker"), None);
         assert_eq!(fingerprint_in("<!-- harden-fingerprint: <b> -->"), None);
+    }
+
+    #[test]
+    fn a_marker_copied_into_the_diff_is_not_the_fingerprint() {
+        let real = fingerprint("patch");
+        let planted = fingerprint("other");
+        let body = format!(
+            "text\n```diff\n+<!-- {FINGERPRINT_TAG}: {planted} -->\n```\n\n<!-- {FINGERPRINT_TAG}: {real} -->\n"
+        );
+        assert_eq!(fingerprint_in(&body), Some(real));
+        let only_planted = format!("```\n<!-- {FINGERPRINT_TAG}: {planted} -->\n```\n");
+        assert_eq!(fingerprint_in(&only_planted), None);
     }
 }

@@ -7,6 +7,19 @@ use std::process::{Command, Stdio};
 
 use crate::{BotError, BOT_EMAIL, BOT_NAME};
 
+/// Variables that carry a forge token: never in git's environment.
+const TOKEN_VARS: &[&str] = &["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"];
+
+/// The environment every git command gets.
+fn safe_env() -> [(&'static str, &'static str); 4] {
+    [
+        ("GIT_CONFIG_NOSYSTEM", "1"),
+        ("GIT_LITERAL_PATHSPECS", "1"),
+        ("GIT_TERMINAL_PROMPT", "0"),
+        ("GIT_ATTR_NOSYSTEM", "1"),
+    ]
+}
+
 pub struct Git {
     repo: PathBuf,
     dry_run: bool,
@@ -37,13 +50,76 @@ impl Git {
         }
     }
 
+    /// A git command that runs nothing of the repository's: no hooks, no
+    /// fsmonitor, no system config, identity filters for every configured
+    /// filter driver, pathspecs taken literally, and no token in its
+    /// environment (only `gh` gets one).
     fn command(&self, args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut c = Command::new("git");
-        c.arg("-C").arg(&self.repo).args(args);
+        c.arg("-C").arg(&self.repo);
+        for setting in self.neutral_config() {
+            c.arg("-c").arg(setting);
+        }
+        c.args(args);
+        for (k, v) in safe_env() {
+            c.env(k, v);
+        }
+        for k in TOKEN_VARS {
+            c.env_remove(k);
+        }
         for (k, v) in env {
             c.env(k, v);
         }
         c
+    }
+
+    /// `-c` settings that switch off what a repository's config can make
+    /// git run.
+    fn neutral_config(&self) -> Vec<String> {
+        let mut out: Vec<String> = [
+            "core.hooksPath=/dev/null",
+            "core.fsmonitor=false",
+            "core.untrackedCache=false",
+            "diff.external=",
+            "core.pager=cat",
+            "protocol.ext.allow=never",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for driver in self.filter_drivers() {
+            for (key, value) in [("clean", "cat"), ("smudge", "cat"), ("process", ""), ("required", "false")] {
+                out.push(format!("filter.{driver}.{key}={value}"));
+            }
+        }
+        out
+    }
+
+    /// The filter drivers any config git reads names.
+    fn filter_drivers(&self) -> Vec<String> {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&self.repo)
+            .args(["config", "--name-only", "--get-regexp", r"^filter\."])
+            .envs(safe_env())
+            .env_remove("GH_TOKEN")
+            .env_remove("GITHUB_TOKEN")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output();
+        let mut drivers: Vec<String> = out
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let rest = l.strip_prefix("filter.")?;
+                let (driver, _) = rest.rsplit_once('.')?;
+                Some(driver.to_string())
+            })
+            .collect();
+        drivers.sort();
+        drivers.dedup();
+        drivers
     }
 
     fn exec(
