@@ -58,17 +58,24 @@ impl FileOutcome {
 
 type Key = (&'static str, String);
 
+/// The rule filter that runs every rule.
+pub(crate) const ALL: &[&str] = &[];
+
 fn key(f: &Finding) -> Key {
     (f.rule.code, f.target.clone())
 }
 
+/// With `eager`, each fix is verified before `decide` sees it (a person
+/// answering prompts); otherwise a pass's fixes are verified together,
+/// and one by one only when together they fail.
 pub(crate) fn run<D: Document>(
+    eager: bool,
     text: &str,
-    check: &dyn Fn(&D) -> Vec<Finding>,
+    check: &dyn Fn(&D, &[&str]) -> Vec<Finding>,
     decide: &mut dyn FnMut(&Finding, &str, &str) -> Decision,
 ) -> Result<FileOutcome, ParseError> {
     let mut doc = D::parse(text)?;
-    let mut findings = check(&doc);
+    let mut findings = check(&doc, ALL);
     locate(&mut findings, text);
     let initial = findings.clone();
     let mut current = text.to_string();
@@ -97,7 +104,7 @@ pub(crate) fn run<D: Document>(
             converged = true;
             break;
         }
-        let mut accepted: Vec<(&Finding, String, D)> = Vec::new();
+        let mut accepted: Vec<(&Finding, String, Option<D>)> = Vec::new();
         for f in candidates {
             let fix = f.fix.as_ref().expect("filtered");
             let clash = fix.new_files.iter().find(|n| {
@@ -122,19 +129,33 @@ pub(crate) fn run<D: Document>(
             {
                 continue;
             }
-            let verified = apply_edits(&current, &fix.edits)
-                .map_err(|e| format!("the edits do not apply: {e}"))
-                .and_then(|alone| verify(&doc, &findings, &alone, &[f], check).map(|d| (alone, d)));
-            let (alone, alone_doc) = match verified {
-                Ok(v) => v,
-                Err(reason) => {
+            let alone = match apply_edits(&current, &fix.edits) {
+                Ok(t) => t,
+                Err(e) => {
                     settled.insert(key(f));
                     rejected.push(Rejected {
                         finding: f.clone(),
-                        reason,
+                        reason: format!("the edits do not apply: {e}"),
                     });
                     continue;
                 }
+            };
+            // Asked one by one, a person sees only fixes that passed; by
+            // policy, the pass is verified as a whole below.
+            let alone_doc = if eager {
+                match verify(&doc, &findings, &alone, &[f], check) {
+                    Ok(d) => Some(d),
+                    Err(reason) => {
+                        settled.insert(key(f));
+                        rejected.push(Rejected {
+                            finding: f.clone(),
+                            reason,
+                        });
+                        continue;
+                    }
+                }
+            } else {
+                None
             };
             let decision = if approved.contains(&key(f)) {
                 Decision::Apply
@@ -174,12 +195,30 @@ pub(crate) fn run<D: Document>(
                 applied_now.extend(group.iter().map(|f| (*f).clone()));
             }
             Err(_) => {
-                // Together they fail; the first one alone passed. The rest
-                // come back next pass, rebased on the new text.
-                let (f, t, d) = accepted.swap_remove(0);
-                applied_now.push(f.clone());
-                current = t;
-                doc = d;
+                // Together they fail. The first that passes alone is
+                // applied; one that fails alone is dropped; the rest come
+                // back next pass, rebased on the new text.
+                for (f, t, d) in accepted {
+                    let d = match d {
+                        Some(d) => Ok(d),
+                        None => verify(&doc, &findings, &t, &[f], check),
+                    };
+                    match d {
+                        Ok(d) => {
+                            applied_now.push(f.clone());
+                            current = t;
+                            doc = d;
+                            break;
+                        }
+                        Err(reason) => {
+                            settled.insert(key(f));
+                            rejected.push(Rejected {
+                                finding: f.clone(),
+                                reason,
+                            });
+                        }
+                    }
+                }
             }
         }
         // An applied fix's key is not settled: an identical finding (the
@@ -193,10 +232,10 @@ pub(crate) fn run<D: Document>(
             }
         }
         applied.extend(applied_now);
-        findings = check(&doc);
+        findings = check(&doc, ALL);
         locate(&mut findings, &current);
     }
-    let mut remaining = check(&doc);
+    let mut remaining = check(&doc, ALL);
     locate(&mut remaining, &current);
     Ok(FileOutcome {
         original: text.to_string(),
@@ -219,7 +258,7 @@ fn verify<D: Document>(
     before_findings: &[Finding],
     after: &str,
     fixes: &[&Finding],
-    check: &dyn Fn(&D) -> Vec<Finding>,
+    check: &dyn Fn(&D, &[&str]) -> Vec<Finding>,
 ) -> Result<D, String> {
     let after_doc = D::parse(after).map_err(|e| format!("the fixed text does not parse: {e}"))?;
     let changes: Vec<Change> = fixes
@@ -244,7 +283,12 @@ fn verify<D: Document>(
     if !eol_ok {
         return Err("the fix changed the line endings".into());
     }
-    let remaining = check(&after_doc);
+    // Only the fixes' own rules need to run to see their findings gone;
+    // what the fixes do to other rules shows in the next pass.
+    let mut codes: Vec<&str> = fixes.iter().map(|f| f.rule.code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let remaining = check(&after_doc, &codes);
     let count = |list: &[Finding], k: &Key| list.iter().filter(|r| key(r) == *k).count();
     for f in fixes {
         let k = key(f);

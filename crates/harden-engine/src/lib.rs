@@ -48,6 +48,9 @@ pub struct Settings {
     pub no_ignore: bool,
     /// Values the user supplied for findings' input requests (a download's sha256).
     pub inputs: FixInputs,
+    /// Verify each fix before it is offered (for a person answering
+    /// prompts); otherwise a pass of fixes is verified as a whole.
+    pub verify_each: bool,
 }
 
 impl Settings {
@@ -59,6 +62,7 @@ impl Settings {
             ignores: Vec::new(),
             no_ignore: false,
             inputs: FixInputs::default(),
+            verify_each: false,
         }
     }
 
@@ -101,11 +105,15 @@ impl Settings {
 /// Run every active rule of one kind over a document.
 fn run_rules<C>(
     rules: &[(&'static RuleDef, Tier)],
+    only: &[&str],
     cx: &C,
     pick: impl Fn(&Check) -> Option<fn(&C) -> Vec<Finding>>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for (rule, tier) in rules {
+        if !only.is_empty() && !only.contains(&rule.meta.code) {
+            continue;
+        }
         if let Some(check) = pick(&rule.check) {
             out.extend(check(cx).into_iter().map(|mut f| {
                 f.tier = *tier;
@@ -213,7 +221,7 @@ fn process_kind(
                 .map(|(r, _)| r.meta.code)
                 .collect();
             let target = links::compose_target(Path::new(display_path), root, text, compose_rules);
-            let check = |doc: &JsoncDoc| {
+            let check = |doc: &JsoncDoc, only: &[&str]| {
                 let cx = DevcontainerCx {
                     doc,
                     profile: &settings.profile,
@@ -221,7 +229,7 @@ fn process_kind(
                     path: display_path,
                     compose: target.as_ref(),
                 };
-                run_rules(&rules, &cx, |c| match c {
+                run_rules(&rules, only, &cx, |c| match c {
                     Check::Devcontainer(f) => Some(*f),
                     #[allow(unreachable_patterns)]
                     _ => None,
@@ -231,13 +239,13 @@ fn process_kind(
         }
         FileKind::Compose => {
             let usage = links::compose_usage(Path::new(display_path), root);
-            let check = |doc: &YamlDoc| {
+            let check = |doc: &YamlDoc, only: &[&str]| {
                 let cx = ComposeCx {
                     doc,
                     profile: &settings.profile,
                     usage: &usage,
                 };
-                run_rules(&rules, &cx, |c| match c {
+                run_rules(&rules, only, &cx, |c| match c {
                     Check::Compose(f) => Some(*f),
                     _ => None,
                 })
@@ -245,13 +253,13 @@ fn process_kind(
             run_checked::<YamlDoc>(display_path, text, settings, &check, decide)
         }
         FileKind::Dockerfile => {
-            let check = |doc: &DockerfileDoc| {
+            let check = |doc: &DockerfileDoc, only: &[&str]| {
                 let cx = DockerfileCx {
                     doc,
                     profile: &settings.profile,
                     inputs: &settings.inputs,
                 };
-                run_rules(&rules, &cx, |c| match c {
+                run_rules(&rules, only, &cx, |c| match c {
                     Check::Dockerfile(f) => Some(*f),
                     _ => None,
                 })
@@ -259,12 +267,12 @@ fn process_kind(
             run_checked::<DockerfileDoc>(display_path, text, settings, &check, decide)
         }
         FileKind::DockerDaemon => {
-            let check = |doc: &JsoncDoc| {
+            let check = |doc: &JsoncDoc, only: &[&str]| {
                 let cx = DaemonCx {
                     doc,
                     profile: &settings.profile,
                 };
-                run_rules(&rules, &cx, |c| match c {
+                run_rules(&rules, only, &cx, |c| match c {
                     Check::Daemon(f) => Some(*f),
                     _ => None,
                 })
@@ -304,12 +312,12 @@ fn run_checked<D: harden_core::Document>(
     display_path: &str,
     text: &str,
     settings: &Settings,
-    check_raw: &dyn Fn(&D) -> Vec<Finding>,
+    check_raw: &dyn Fn(&D, &[&str]) -> Vec<Finding>,
     decide: &mut dyn FnMut(&Finding, &str, &str) -> Decision,
 ) -> Result<FileOutcome, FileError> {
     let located = |e: harden_core::ParseError| FileError::new(display_path, Some(e.pos), e.message);
     if settings.no_ignore {
-        return fixloop::run::<D>(text, check_raw, decide).map_err(located);
+        return fixloop::run::<D>(settings.verify_each, text, check_raw, decide).map_err(located);
     }
     let ignored_by_config = |f: &Finding| {
         settings
@@ -317,10 +325,10 @@ fn run_checked<D: harden_core::Document>(
             .iter()
             .any(|i| i.matches(f.rule.code, display_path))
     };
-    let check = |doc: &D| {
+    let check = |doc: &D, only: &[&str]| {
         let (inline, _) = suppress::suppressions(doc.text());
         let index = LineIndex::new(doc.text());
-        check_raw(doc)
+        check_raw(doc, only)
             .into_iter()
             .filter(|f| {
                 let line = index.line_col(doc.text(), f.start).line;
@@ -328,13 +336,13 @@ fn run_checked<D: harden_core::Document>(
             })
             .collect()
     };
-    let mut outcome = fixloop::run::<D>(text, &check, decide).map_err(located)?;
+    let mut outcome = fixloop::run::<D>(settings.verify_each, text, &check, decide).map_err(located)?;
     let (inline, unreasoned) = suppress::suppressions(text);
     // What the suppressions would silence, known only from the unfiltered run.
     let raw = if inline.is_empty() {
         Vec::new()
     } else {
-        let mut raw = check_raw(&D::parse(text).map_err(located)?);
+        let mut raw = check_raw(&D::parse(text).map_err(located)?, fixloop::ALL);
         locate(&mut raw, text);
         raw
     };

@@ -167,6 +167,7 @@ pub fn apply(args: &ApplyArgs) -> u8 {
             return EXIT_ERROR;
         }
     };
+    settings.verify_each = interactive;
     let (files, errors) = crate::discover_files(&args.run, &settings);
     let mut errored = !errors.is_empty();
     for e in &errors {
