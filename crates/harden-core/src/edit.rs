@@ -153,11 +153,13 @@ impl Fix {
                 .changes
                 .iter()
                 .any(|a| other.changes.iter().any(|b| a.path().overlaps(b.path())))
+            // Two fixes creating the same file alike (services loading
+            // one seccomp profile) go together; the file is written once.
             || self.new_files.iter().any(|a| {
                 other
                     .new_files
                     .iter()
-                    .any(|b| a.relative_path == b.relative_path)
+                    .any(|b| a.relative_path == b.relative_path && a.content != b.content)
             })
     }
 }

@@ -8,6 +8,7 @@ pub mod document;
 pub mod edit;
 pub mod escape;
 pub mod finding;
+pub mod limits;
 pub mod panic;
 pub mod text;
 pub mod value;

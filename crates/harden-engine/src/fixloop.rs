@@ -77,6 +77,14 @@ pub(crate) fn run<D: Document>(
     let mut doc = D::parse(text)?;
     let mut findings = check(&doc, ALL);
     locate(&mut findings, text);
+    let mut fixable = findings.iter().filter(|f| f.fix.is_some());
+    if let Some(over) = fixable.nth(harden_core::limits::MAX_FIXES) {
+        return Err(ParseError::at_offset(
+            text,
+            over.start,
+            harden_core::limits::exceeded("findings with a fix", harden_core::limits::MAX_FIXES),
+        ));
+    }
     let initial = findings.clone();
     let mut current = text.to_string();
     let mut settled: HashSet<Key> = HashSet::new();

@@ -238,6 +238,7 @@ fn process_kind(
             run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
         }
         FileKind::Compose => {
+            services_within_limit(display_path, text)?;
             let usage = links::compose_usage(Path::new(display_path), root);
             let check = |doc: &YamlDoc, only: &[&str]| {
                 let cx = ComposeCx {
@@ -285,6 +286,29 @@ fn process_kind(
             format!("{} files are not supported yet", other.name()),
         )),
     }
+}
+
+/// A compose file with more services than harden takes is refused before
+/// any rule runs.
+fn services_within_limit(display_path: &str, text: &str) -> Result<(), FileError> {
+    use harden_core::limits::{exceeded, MAX_SERVICES};
+    let Ok(doc) = <YamlDoc as harden_core::Document>::parse(text) else {
+        return Ok(()); // the fix loop reports the parse error
+    };
+    let Some(services) = doc.path(&["services"]) else {
+        return Ok(());
+    };
+    let entries = doc.entries(services);
+    if let Some(entry) = entries.get(MAX_SERVICES) {
+        let at = doc.node(entry.key).start;
+        let pos = LineIndex::new(text).line_col(text, at);
+        return Err(FileError::new(
+            display_path,
+            Some(pos),
+            exceeded("services", MAX_SERVICES),
+        ));
+    }
+    Ok(())
 }
 
 /// Parse `text` as `kind` and return its semantic value (what verification

@@ -107,7 +107,31 @@ impl Node {
 /// Convert the AST, shifting ranges by `offset` (the BOM length). Fails with
 /// the offset and message of the first duplicate key.
 pub(crate) fn build(value: &ast::Value<'_>, offset: usize) -> Result<Node, (usize, String)> {
+    build_counted(value, offset, &mut 0)
+}
+
+fn build_counted(
+    value: &ast::Value<'_>,
+    offset: usize,
+    nodes: &mut usize,
+) -> Result<Node, (usize, String)> {
+    use harden_core::limits::{exceeded, MAX_ITEMS, MAX_NODES};
     let r = value.range();
+    *nodes += 1;
+    if *nodes > MAX_NODES {
+        return Err((r.start + offset, exceeded("nodes", MAX_NODES)));
+    }
+    let items = match value {
+        ast::Value::Object(obj) => obj.properties.len(),
+        ast::Value::Array(arr) => arr.elements.len(),
+        _ => 0,
+    };
+    if items > MAX_ITEMS {
+        return Err((
+            r.start + offset,
+            exceeded("items in one array or object", MAX_ITEMS),
+        ));
+    }
     let range = r.start + offset..r.end + offset;
     let kind = match value {
         ast::Value::Object(obj) => {
@@ -129,7 +153,7 @@ pub(crate) fn build(value: &ast::Value<'_>, offset: usize) -> Result<Node, (usiz
                 members.push(Member {
                     key,
                     key_range,
-                    value: build(&prop.value, offset)?,
+                    value: build_counted(&prop.value, offset, nodes)?,
                 });
             }
             NodeKind::Object(members)
@@ -137,7 +161,7 @@ pub(crate) fn build(value: &ast::Value<'_>, offset: usize) -> Result<Node, (usiz
         ast::Value::Array(arr) => NodeKind::Array(
             arr.elements
                 .iter()
-                .map(|e| build(e, offset))
+                .map(|e| build_counted(e, offset, nodes))
                 .collect::<Result<_, _>>()?,
         ),
         ast::Value::StringLit(s) => NodeKind::String(s.value.to_string()),

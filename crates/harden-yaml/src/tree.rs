@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use harden_core::limits::{MAX_ITEMS, MAX_NODES};
 use libyaml_safer::{EventData, MappingStyle, Parser, SequenceStyle};
 
 /// Index of a node in the document's arena.
@@ -240,6 +241,9 @@ pub(crate) fn build(text: &str, bom: usize) -> Result<Tree, BuildError> {
                 continue;
             }
         };
+        if nodes.len() >= MAX_NODES {
+            return Err(err(start, harden_core::limits::exceeded("nodes", MAX_NODES)));
+        }
         if let Some(node) = new_node {
             let id = NodeId(nodes.len() as u32);
             if let Some(a) = &node.anchor {
@@ -307,9 +311,18 @@ fn attach(
     };
     let parent = frame.node;
     nodes[id.0 as usize].parent = Some(parent);
+    let start = nodes[id.0 as usize].start;
+    let too_many = || {
+        err(
+            start,
+            harden_core::limits::exceeded("items in one list or mapping", MAX_ITEMS),
+        )
+    };
     match &mut nodes[parent.0 as usize].kind {
+        NodeKind::Sequence { items } if items.len() >= MAX_ITEMS => return Err(too_many()),
         NodeKind::Sequence { items } => items.push(id),
         NodeKind::Mapping { entries } => match frame.pending_key.take() {
+            None if entries.len() >= MAX_ITEMS => return Err(too_many()),
             None => frame.pending_key = Some(id),
             Some(key) => entries.push(Entry { key, value: id }),
         },

@@ -304,3 +304,35 @@ fn a_merge_key_chain_is_refused_at_once() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("alias bomb"), "{}", stderr(&out));
 }
+
+#[test]
+fn small_files_that_multiply_work_end_in_a_named_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let services: String = (0..501).map(|i| format!("  s{i}:\n    image: x\n")).collect();
+    write(tmp.path(), "many/compose.yaml", format!("services:\n{services}"));
+    let caps: Vec<String> = (0..2000).map(|_| "\"SYS_ADMIN\"".to_string()).collect();
+    write(
+        tmp.path(),
+        "caps/.devcontainer.json",
+        format!("{{\"image\": \"x\", \"capAdd\": [{}]}}", caps.join(",")),
+    );
+    let out = run(tmp.path(), &["diff", "--tier", "4"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("many/compose.yaml:1002:3: more than 500 services"), "{err}");
+    assert!(err.contains("caps/.devcontainer.json:1:26: more than 1000 items"), "{err}");
+}
+
+#[test]
+fn five_hundred_services_converge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let services: String = (0..500)
+        .map(|i| format!("  s{i}:\n    image: img{i}:1\n    ports: ['{}:80']\n", 8000 + i))
+        .collect();
+    write(tmp.path(), "compose.yaml", format!("services:\n{services}"));
+    let out = run(tmp.path(), &["diff", "--tier", "4"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!err.contains("did not settle"), "{err}");
+    assert!(!err.contains("not applied"), "every fix applied: {err}");
+}
