@@ -127,11 +127,52 @@ pub struct ParseError {
     pub message: String,
 }
 
+/// The longest excerpt of a file a parse error may quote: a file that does
+/// not parse may be one that should never have been read, so its content
+/// reaches a message only as a short, escaped excerpt.
+pub const MAX_EXCERPT_CHARS: usize = 24;
+
+/// A parser's message with every quoted part (`'…'`, `"…"`, `` `…` ``)
+/// shortened to [`MAX_EXCERPT_CHARS`] and the whole at most four times that.
+pub fn bounded_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(256));
+    let mut quote: Option<char> = None;
+    let mut quoted = 0usize;
+    for c in message.chars() {
+        match quote {
+            Some(q) if c == q => {
+                quote = None;
+                out.push(c);
+            }
+            Some(_) => {
+                quoted += 1;
+                if quoted <= MAX_EXCERPT_CHARS {
+                    out.push(c);
+                } else if quoted == MAX_EXCERPT_CHARS + 1 {
+                    out.push('…');
+                }
+            }
+            None => {
+                if matches!(c, '\'' | '"' | '`') {
+                    quote = Some(c);
+                    quoted = 0;
+                }
+                out.push(c);
+            }
+        }
+        if out.chars().count() >= 4 * MAX_EXCERPT_CHARS {
+            out.push('…');
+            break;
+        }
+    }
+    out
+}
+
 impl ParseError {
     pub fn new(line: usize, col: usize, message: impl Into<String>) -> Self {
         ParseError {
             pos: LineCol { line, col },
-            message: message.into(),
+            message: bounded_message(&message.into()),
         }
     }
 
@@ -139,7 +180,7 @@ impl ParseError {
     pub fn at_offset(text: &str, offset: usize, message: impl Into<String>) -> Self {
         ParseError {
             pos: LineIndex::new(text).line_col(text, offset),
-            message: message.into(),
+            message: bounded_message(&message.into()),
         }
     }
 }
@@ -155,6 +196,15 @@ impl std::error::Error for ParseError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parse_errors_quote_only_short_excerpts() {
+        let e = ParseError::new(1, 1, "unknown instruction 'https://bob:ghp_0123456789abcdef@github.com'");
+        assert_eq!(e.message, "unknown instruction 'https://bob:ghp_01234567…'");
+        let long = "x".repeat(500);
+        assert!(ParseError::new(1, 1, long).message.chars().count() <= 4 * MAX_EXCERPT_CHARS + 1);
+        assert_eq!(ParseError::new(1, 1, "unknown instruction 'FOO'").message, "unknown instruction 'FOO'");
+    }
 
     #[test]
     fn line_col_counts_characters_and_handles_crlf() {
