@@ -8,7 +8,12 @@ use std::process::{Command, Stdio};
 use crate::{BotError, BOT_EMAIL, BOT_NAME};
 
 /// Variables that carry a forge token: never in git's environment.
-const TOKEN_VARS: &[&str] = &["GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"];
+const TOKEN_VARS: &[&str] = &[
+    "GH_TOKEN",
+    "GITHUB_TOKEN",
+    "GH_ENTERPRISE_TOKEN",
+    "GITHUB_ENTERPRISE_TOKEN",
+];
 
 /// The environment every git command gets.
 fn safe_env() -> [(&'static str, &'static str); 4] {
@@ -88,7 +93,12 @@ impl Git {
         .map(|s| s.to_string())
         .collect();
         for driver in self.filter_drivers() {
-            for (key, value) in [("clean", "cat"), ("smudge", "cat"), ("process", ""), ("required", "false")] {
+            for (key, value) in [
+                ("clean", "cat"),
+                ("smudge", "cat"),
+                ("process", ""),
+                ("required", "false"),
+            ] {
                 out.push(format!("filter.{driver}.{key}={value}"));
             }
         }

@@ -13,7 +13,7 @@ fn needs_escape(c: char) -> bool {
 
 fn escape<'a>(s: &'a str, keep_breaks: &[char], break_commands: bool) -> Cow<'a, str> {
     let dangerous = |c: char| needs_escape(c) && !keep_breaks.contains(&c);
-    if !s.contains(dangerous) && !(break_commands && s.contains("::")) {
+    if !(s.contains(dangerous) || (break_commands && s.contains("::"))) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -69,7 +69,10 @@ mod tests {
 
     #[test]
     fn controls_commands_and_bidi_are_visible() {
-        assert_eq!(printable("a\n::error file=x::y"), "a\\n:\\x3aerror file=x:\\x3ay");
+        assert_eq!(
+            printable("a\n::error file=x::y"),
+            "a\\n:\\x3aerror file=x:\\x3ay"
+        );
         assert_eq!(printable("\u{1b}[31mred"), "\\x1b[31mred");
         assert_eq!(printable("x\u{202e}y\u{85}"), "x\\u{202e}y\\x85");
         assert_eq!(printable("tab\tok\r"), "tab\tok\\r");

@@ -15,8 +15,8 @@ pub mod value;
 
 pub use diff::{git_quote, unified_diff};
 pub use document::Document;
-pub use escape::{controls_visible, printable, printable_lines};
 pub use edit::{apply_edits, Applicability, Edit, EditError, Fix, NewFile};
+pub use escape::{controls_visible, printable, printable_lines};
 pub use finding::{FileKind, Finding, FixInputs, InputRequest, RuleMeta, Severity, Tier};
 pub use text::{LineCol, LineEnding, LineIndex, ParseError, SourceText};
 pub use value::{apply_changes, Change, ChangeError, PathSeg, ValuePath};

@@ -199,11 +199,18 @@ mod tests {
 
     #[test]
     fn parse_errors_quote_only_short_excerpts() {
-        let e = ParseError::new(1, 1, "unknown instruction 'https://bob:ghp_0123456789abcdef@github.com'");
+        let e = ParseError::new(
+            1,
+            1,
+            "unknown instruction 'https://bob:ghp_0123456789abcdef@github.com'",
+        );
         assert_eq!(e.message, "unknown instruction 'https://bob:ghp_01234567…'");
         let long = "x".repeat(500);
         assert!(ParseError::new(1, 1, long).message.chars().count() <= 4 * MAX_EXCERPT_CHARS + 1);
-        assert_eq!(ParseError::new(1, 1, "unknown instruction 'FOO'").message, "unknown instruction 'FOO'");
+        assert_eq!(
+            ParseError::new(1, 1, "unknown instruction 'FOO'").message,
+            "unknown instruction 'FOO'"
+        );
     }
 
     #[test]

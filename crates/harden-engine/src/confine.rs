@@ -199,8 +199,14 @@ mod tests {
         ] {
             assert_eq!(resolve_within(&p, &repo), Err(Refusal::Outside), "{p:?}");
         }
-        assert_eq!(resolve_within(&repo.join("none"), &repo), Err(Refusal::Missing));
-        assert_eq!(resolve_within(&repo.join("in.txt"), &repo), Ok(repo.join("in.txt")));
+        assert_eq!(
+            resolve_within(&repo.join("none"), &repo),
+            Err(Refusal::Missing)
+        );
+        assert_eq!(
+            resolve_within(&repo.join("in.txt"), &repo),
+            Ok(repo.join("in.txt"))
+        );
     }
 
     #[test]

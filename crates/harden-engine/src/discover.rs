@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 
 use harden_core::FileKind;
 
-use crate::confine::{resolve_within, root_for, Refusal};
 pub(crate) use crate::confine::lexical_clean;
+use crate::confine::{resolve_within, root_for, Refusal};
 use crate::FileError;
 
 /// Directories never entered: dependencies, build output, VCS data.
@@ -181,11 +181,9 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
         match std::fs::symlink_metadata(path) {
             Err(e) => errors.push(FileError::new(&shown, None, format!("cannot read: {e}"))),
             Ok(meta) if meta.is_dir() => walk(&root, path, 0, &mut found, &mut errors),
-            Ok(meta) if !meta.is_file() => errors.push(FileError::new(
-                &shown,
-                None,
-                Refusal::NotRegular.message(),
-            )),
+            Ok(meta) if !meta.is_file() => {
+                errors.push(FileError::new(&shown, None, Refusal::NotRegular.message()))
+            }
             Ok(_) => {
                 let by_name = kind_of(path).or_else(|| {
                     (path.file_name()? == "devcontainer.json").then_some(FileKind::Devcontainer)

@@ -155,7 +155,14 @@ pub fn process_file(
         }
         decide(f, before, after)
     };
-    let mut outcome = process_in(&file.display, &file.root, file.kind, text, settings, &mut guarded)?;
+    let mut outcome = process_in(
+        &file.display,
+        &file.root,
+        file.kind,
+        text,
+        settings,
+        &mut guarded,
+    )?;
     // A file that is already there as the fix writes it is not shown as new.
     for f in &mut outcome.applied {
         if let Some(fix) = f.fix.as_mut() {
@@ -360,7 +367,8 @@ fn run_checked<D: harden_core::Document>(
             })
             .collect()
     };
-    let mut outcome = fixloop::run::<D>(settings.verify_each, text, &check, decide).map_err(located)?;
+    let mut outcome =
+        fixloop::run::<D>(settings.verify_each, text, &check, decide).map_err(located)?;
     let (inline, unreasoned) = suppress::suppressions(text);
     // What the suppressions would silence, known only from the unfiltered run.
     let raw = if inline.is_empty() {

@@ -273,16 +273,24 @@ mod tests {
         let base = &std::fs::canonicalize(dir.path()).unwrap();
         write(base, "outside/docker-compose.yml", "services:\n  app: {}\n");
         let repo = base.join("repo");
-        let text = "{\"dockerComposeFile\": \"../outside/docker-compose.yml\", \"service\": \"app\"}";
+        let text =
+            "{\"dockerComposeFile\": \"../outside/docker-compose.yml\", \"service\": \"app\"}";
         write(&repo, ".devcontainer.json", text);
         let config = repo.join(".devcontainer.json");
         assert_eq!(compose_target(&config, &repo, text, vec![]), None);
         assert!(compose_target(&config, base, text, vec![]).is_some());
         // Configs above the root are not looked for either.
-        write(base, ".devcontainer.json", "{\"dockerComposeFile\": \"repo/compose.yaml\", \"service\": \"x\"}");
+        write(
+            base,
+            ".devcontainer.json",
+            "{\"dockerComposeFile\": \"repo/compose.yaml\", \"service\": \"x\"}",
+        );
         write(&repo, "compose.yaml", "services:\n  x: {}\n");
         let usage = compose_usage(&repo.join("compose.yaml"), &repo);
         assert!(usage.dev_services.is_empty(), "{usage:?}");
-        assert_eq!(compose_usage(&repo.join("compose.yaml"), base).dev_services, ["x"]);
+        assert_eq!(
+            compose_usage(&repo.join("compose.yaml"), base).dev_services,
+            ["x"]
+        );
     }
 }

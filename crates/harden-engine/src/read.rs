@@ -63,8 +63,8 @@ pub fn read_source(path: &Path, display_path: &str) -> Result<String, FileError>
 /// Read a file of the scanned tree: confined to `root` (see
 /// [`crate::confine`]), then as [`read_source`].
 pub fn read_within(path: &Path, root: &Path, display_path: &str) -> Result<String, FileError> {
-    let file = open_within(path, root)
-        .map_err(|r| FileError::new(display_path, None, r.message()))?;
+    let file =
+        open_within(path, root).map_err(|r| FileError::new(display_path, None, r.message()))?;
     read_text(file, display_path)
 }
 

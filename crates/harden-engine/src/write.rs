@@ -76,7 +76,10 @@ pub fn new_file_state(
     }
     let base = resolve_within(dir, root).map_err(|r| r.message().to_string())?;
     if let Some(link) = link_below(dir, root) {
-        return Err(format!("the folder goes through the symbolic link {}", link.display()));
+        return Err(format!(
+            "the folder goes through the symbolic link {}",
+            link.display()
+        ));
     }
     let mut walked = base;
     let parts: Vec<Component> = rel.components().collect();
@@ -88,14 +91,20 @@ pub fn new_file_state(
             Err(_) => return Ok(NewFileState::Absent),
         };
         if meta.file_type().is_symlink() {
-            return Err(format!("{relative} exists as a symbolic link; not replaced"));
+            return Err(format!(
+                "{relative} exists as a symbolic link; not replaced"
+            ));
         }
         if !last && !meta.is_dir() {
-            return Err(format!("{relative}: a part of the path exists and is not a folder"));
+            return Err(format!(
+                "{relative}: a part of the path exists and is not a folder"
+            ));
         }
         if last {
             if !meta.is_file() {
-                return Err(format!("{relative} exists and is not a regular file; not replaced"));
+                return Err(format!(
+                    "{relative} exists and is not a regular file; not replaced"
+                ));
             }
             let mut existing = Vec::new();
             std::fs::File::open(&walked)
@@ -104,7 +113,9 @@ pub fn new_file_state(
             return if existing == content.as_bytes() {
                 Ok(NewFileState::Identical)
             } else {
-                Err(format!("{relative} exists with other content; not replaced"))
+                Err(format!(
+                    "{relative} exists with other content; not replaced"
+                ))
             };
         }
     }
@@ -142,21 +153,19 @@ pub fn execute(plan: &WritePlan) -> Result<Written, FileError> {
         match new_file_state(plan.dir, plan.root, rel, content) {
             Ok(NewFileState::Absent) => to_create.push((*rel, *content, shown.as_str())),
             Ok(NewFileState::Identical) => {}
-            Err(reason) => {
-                return Err(err(
-                    plan.display,
-                    format!("not written: {reason}"),
-                ))
-            }
+            Err(reason) => return Err(err(plan.display, format!("not written: {reason}"))),
         }
     }
     let target = match plan.fixed {
         Some((path, original, _)) => {
             let target = resolve_target(path, plan.root, plan.display)?;
-            let meta =
-                std::fs::metadata(&target).map_err(|e| err(plan.display, format!("cannot read: {e}")))?;
+            let meta = std::fs::metadata(&target)
+                .map_err(|e| err(plan.display, format!("cannot read: {e}")))?;
             if meta.permissions().readonly() {
-                return Err(err(plan.display, "the file is read-only; not written".into()));
+                return Err(err(
+                    plan.display,
+                    "the file is read-only; not written".into(),
+                ));
             }
             if std::fs::read(&target).ok().as_deref() != Some(original.as_bytes()) {
                 return Err(err(
@@ -168,7 +177,8 @@ pub fn execute(plan: &WritePlan) -> Result<Written, FileError> {
         }
         None => None,
     };
-    let base = resolve_within(plan.dir, plan.root).map_err(|r| err(plan.display, r.message().into()))?;
+    let base =
+        resolve_within(plan.dir, plan.root).map_err(|r| err(plan.display, r.message().into()))?;
     let mut undo = Undo::default();
     let mut written = Written::default();
     for (rel, content, shown) in to_create {
@@ -235,8 +245,11 @@ fn create_new(base: &Path, rel: &str, content: &str, undo: &mut Undo) -> Result<
     tmp.write_all(content.as_bytes())
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| format!("cannot write: {e}"))?;
-    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o644 & !umask()))
-        .map_err(|e| format!("cannot set the file mode: {e}"))?;
+    std::fs::set_permissions(
+        tmp.path(),
+        std::fs::Permissions::from_mode(0o644 & !umask()),
+    )
+    .map_err(|e| format!("cannot set the file mode: {e}"))?;
     tmp.persist_noclobber(&target)
         .map_err(|e| format!("cannot create: {}", e.error))?;
     undo.files.push(target);
@@ -257,14 +270,19 @@ fn replace(target: &Path, original: &str, fixed: &str) -> Result<(), String> {
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| format!("cannot write: {e}"))?;
     let file = tmp.as_file();
-    if file.metadata().is_ok_and(|m| m.uid() != meta.uid() || m.gid() != meta.gid()) {
+    if file
+        .metadata()
+        .is_ok_and(|m| m.uid() != meta.uid() || m.gid() != meta.gid())
+    {
         // Only root can give a file away; as anyone else the owner is already ours.
         std::os::unix::fs::fchown(file, Some(meta.uid()), Some(meta.gid()))
             .map_err(|e| format!("cannot keep the owner: {e}"))?;
     }
     file.set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o777))
         .map_err(|e| format!("cannot keep the file mode: {e}"))?;
-    let (tmp_file, tmp_path) = tmp.keep().map_err(|e| format!("cannot keep the temporary file: {}", e.error))?;
+    let (tmp_file, tmp_path) = tmp
+        .keep()
+        .map_err(|e| format!("cannot keep the temporary file: {}", e.error))?;
     drop(tmp_file);
     let cleanup = |m: String| {
         let _ = std::fs::remove_file(&tmp_path);
@@ -273,14 +291,19 @@ fn replace(target: &Path, original: &str, fixed: &str) -> Result<(), String> {
     if !exchange(&tmp_path, target) {
         // No atomic exchange on this file system: compare, then rename.
         if std::fs::read(target).ok().as_deref() != Some(original.as_bytes()) {
-            return Err(cleanup("changed on disk since it was read; not written".into()));
+            return Err(cleanup(
+                "changed on disk since it was read; not written".into(),
+            ));
         }
-        std::fs::rename(&tmp_path, target).map_err(|e| cleanup(format!("cannot replace the file: {e}")))?;
+        std::fs::rename(&tmp_path, target)
+            .map_err(|e| cleanup(format!("cannot replace the file: {e}")))?;
     } else {
         let swapped_out = std::fs::read(&tmp_path).unwrap_or_default();
         if swapped_out != original.as_bytes() {
             let _ = exchange(&tmp_path, target);
-            return Err(cleanup("changed on disk while it was written; not written".into()));
+            return Err(cleanup(
+                "changed on disk while it was written; not written".into(),
+            ));
         }
         let _ = std::fs::remove_file(&tmp_path);
     }
@@ -361,9 +384,15 @@ mod tests {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o2640)).unwrap();
         write_fixed(&p, "old", "new", "f.json").unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
-        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o7777, 0o640);
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o7777,
+            0o640
+        );
         let e = write_fixed(&p, "old", "newer", "f.json").unwrap_err();
-        assert_eq!(e.to_string(), "f.json: changed on disk since it was read; not written");
+        assert_eq!(
+            e.to_string(),
+            "f.json: changed on disk since it was read; not written"
+        );
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "new");
         // What is swapped out is compared too: a writer that got in after
         // the first compare is not overwritten.
@@ -376,7 +405,10 @@ mod tests {
     #[test]
     fn keeps_the_owner_when_root_rewrites() {
         if unsafe { libc::geteuid() } != 0 {
-            assert!(std::env::var_os("CI").is_none(), "CI runs as root: this test must run");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI runs as root: this test must run"
+            );
             eprintln!("skipped: owner preservation needs root to give a file away");
             return;
         }
@@ -421,7 +453,9 @@ mod tests {
         assert_eq!(state("same.json"), Ok(NewFileState::Identical));
         assert!(state("other.json").unwrap_err().contains("other content"));
         assert!(state("link.json").unwrap_err().contains("symbolic link"));
-        assert!(state("dirlink/x.json").unwrap_err().contains("symbolic link"));
+        assert!(state("dirlink/x.json")
+            .unwrap_err()
+            .contains("symbolic link"));
         for bad in ["../x.json", "/etc/x", "", "a/../../x"] {
             assert!(state(bad).is_err(), "{bad}");
         }
@@ -432,7 +466,11 @@ mod tests {
         let (_d, root) = canonical_tempdir();
         let config = root.join("devcontainer.json");
         std::fs::write(&config, "{}").unwrap();
-        std::fs::write(root.join("seccomp.json"), "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}").unwrap();
+        std::fs::write(
+            root.join("seccomp.json"),
+            "{\"defaultAction\":\"SCMP_ACT_ALLOW\"}",
+        )
+        .unwrap();
         let plan = |new: Vec<(&'static str, &'static str, String)>| WritePlan {
             root: &root,
             display: "devcontainer.json",
@@ -457,7 +495,10 @@ mod tests {
         .unwrap();
         assert!(written.fixed);
         assert_eq!(written.created, ["feature/install.sh"]);
-        let mode = std::fs::metadata(root.join("feature/install.sh")).unwrap().permissions().mode();
+        let mode = std::fs::metadata(root.join("feature/install.sh"))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o644 & !umask());
         assert!(leftovers(&root).is_empty());
     }

@@ -170,9 +170,7 @@ fn is_program_name(s: &str) -> bool {
 
 /// A capability name (`NET_ADMIN`, or `CAP_NET_ADMIN`).
 fn is_capability(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// A syscall name as seccomp profiles write it.
@@ -208,36 +206,113 @@ impl Profile {
     pub fn check(&self) -> Result<(), (Vec<&'static str>, String)> {
         type Check = fn(&str) -> bool;
         let lists: [(&[&'static str], &Vec<String>, Check, &str); 9] = [
-            (&["dockerfile", "purge_binaries"], &self.dockerfile.purge_binaries, is_program_name, "a program name"),
-            (&["dockerfile", "interpreters"], &self.dockerfile.interpreters, is_program_name, "a program name"),
-            (&["capabilities", "add_allowlist"], &self.capabilities.add_allowlist, is_capability, "a capability name"),
-            (&["capabilities", "dangerous"], &self.capabilities.dangerous, is_capability, "a capability name"),
-            (&["seccomp", "docker_default_denied"], &self.seccomp.docker_default_denied, is_syscall, "a syscall name"),
-            (&["seccomp", "extra_denied"], &self.seccomp.extra_denied, is_syscall, "a syscall name"),
-            (&["mounts", "docker_sockets"], &self.mounts.docker_sockets, is_host_path, "an absolute or `~` path"),
-            (&["mounts", "credential_paths"], &self.mounts.credential_paths, is_host_path, "an absolute or `~` path"),
-            (&["mounts", "sensitive_paths"], &self.mounts.sensitive_paths, is_host_path, "an absolute or `~` path"),
+            (
+                &["dockerfile", "purge_binaries"],
+                &self.dockerfile.purge_binaries,
+                is_program_name,
+                "a program name",
+            ),
+            (
+                &["dockerfile", "interpreters"],
+                &self.dockerfile.interpreters,
+                is_program_name,
+                "a program name",
+            ),
+            (
+                &["capabilities", "add_allowlist"],
+                &self.capabilities.add_allowlist,
+                is_capability,
+                "a capability name",
+            ),
+            (
+                &["capabilities", "dangerous"],
+                &self.capabilities.dangerous,
+                is_capability,
+                "a capability name",
+            ),
+            (
+                &["seccomp", "docker_default_denied"],
+                &self.seccomp.docker_default_denied,
+                is_syscall,
+                "a syscall name",
+            ),
+            (
+                &["seccomp", "extra_denied"],
+                &self.seccomp.extra_denied,
+                is_syscall,
+                "a syscall name",
+            ),
+            (
+                &["mounts", "docker_sockets"],
+                &self.mounts.docker_sockets,
+                is_host_path,
+                "an absolute or `~` path",
+            ),
+            (
+                &["mounts", "credential_paths"],
+                &self.mounts.credential_paths,
+                is_host_path,
+                "an absolute or `~` path",
+            ),
+            (
+                &["mounts", "sensitive_paths"],
+                &self.mounts.sensitive_paths,
+                is_host_path,
+                "an absolute or `~` path",
+            ),
         ];
         for (key, items, ok, what) in lists {
             let dotted = key.join(".");
             if items.len() > MAX_LIST_ITEMS {
-                return Err((key.to_vec(), format!("`{dotted}` holds more than {MAX_LIST_ITEMS} items")));
+                return Err((
+                    key.to_vec(),
+                    format!("`{dotted}` holds more than {MAX_LIST_ITEMS} items"),
+                ));
             }
             if let Some(bad) = items.iter().find(|i| !ok(i)) {
-                let shown: String = harden_core::printable(bad).chars().take(MAX_VALUE_CHARS).collect();
+                let shown: String = harden_core::printable(bad)
+                    .chars()
+                    .take(MAX_VALUE_CHARS)
+                    .collect();
                 return Err((key.to_vec(), format!("`{dotted}`: `{shown}` is not {what}")));
             }
         }
         let strings: [(&[&'static str], &str, Check, &str); 4] = [
-            (&["seccomp", "file_name"], &self.seccomp.file_name, is_file_name, "a plain file name (letters, digits, `.`, `_`, `-`)"),
-            (&["resources", "memory"], &self.resources.memory, is_size, "a size such as `8g`"),
-            (&["resources", "memory_swap"], &self.resources.memory_swap, is_size, "a size such as `8g`"),
-            (&["resources", "cpus"], &self.resources.cpus, is_cpus, "a CPU count such as `2`"),
+            (
+                &["seccomp", "file_name"],
+                &self.seccomp.file_name,
+                is_file_name,
+                "a plain file name (letters, digits, `.`, `_`, `-`)",
+            ),
+            (
+                &["resources", "memory"],
+                &self.resources.memory,
+                is_size,
+                "a size such as `8g`",
+            ),
+            (
+                &["resources", "memory_swap"],
+                &self.resources.memory_swap,
+                is_size,
+                "a size such as `8g`",
+            ),
+            (
+                &["resources", "cpus"],
+                &self.resources.cpus,
+                is_cpus,
+                "a CPU count such as `2`",
+            ),
         ];
         for (key, value, ok, what) in strings {
             if !ok(value) {
-                let shown: String = harden_core::printable(value).chars().take(MAX_VALUE_CHARS).collect();
-                return Err((key.to_vec(), format!("`{}`: `{shown}` is not {what}", key.join("."))));
+                let shown: String = harden_core::printable(value)
+                    .chars()
+                    .take(MAX_VALUE_CHARS)
+                    .collect();
+                return Err((
+                    key.to_vec(),
+                    format!("`{}`: `{shown}` is not {what}", key.join(".")),
+                ));
             }
         }
         if !matches!(self.mounts.credential_fix.as_str(), "read-only" | "remove") {
@@ -586,12 +661,21 @@ mod shape_tests {
                 "dockerfile.purge_binaries",
             ),
             ("[seccomp]\nfile_name = \"../../x\"\n", "seccomp.file_name"),
-            ("[seccomp]\nfile_name = \"/etc/passwd\"\n", "seccomp.file_name"),
+            (
+                "[seccomp]\nfile_name = \"/etc/passwd\"\n",
+                "seccomp.file_name",
+            ),
             ("[seccomp]\nfile_name = \"..\"\n", "seccomp.file_name"),
             ("[seccomp]\nfile_name = \"\"\n", "seccomp.file_name"),
-            ("[resources]\nmemory = \"8g --privileged\"\n", "resources.memory"),
+            (
+                "[resources]\nmemory = \"8g --privileged\"\n",
+                "resources.memory",
+            ),
             ("[resources]\ncpus = \"4; rm\"\n", "resources.cpus"),
-            ("[capabilities]\nadd_allowlist = [\"NET ADMIN\"]\n", "capabilities.add_allowlist"),
+            (
+                "[capabilities]\nadd_allowlist = [\"NET ADMIN\"]\n",
+                "capabilities.add_allowlist",
+            ),
         ] {
             let e = Profile::load("p.toml", text).unwrap_err();
             assert!(e.message.contains(&format!("`{key}`")), "{text}: {e}");

@@ -30,8 +30,10 @@ mod tests;
 /// shell treats specially, else single-quoted (`'` written as `'\''`).
 pub fn quote(s: &str) -> std::borrow::Cow<'_, str> {
     let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '/' | ':' | '=' | ',' | '@'));
+        && s.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '.' | '_' | '-' | '+' | '/' | ':' | '=' | ',' | '@')
+        });
     if plain {
         std::borrow::Cow::Borrowed(s)
     } else {

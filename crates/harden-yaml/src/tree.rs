@@ -242,7 +242,10 @@ pub(crate) fn build(text: &str, bom: usize) -> Result<Tree, BuildError> {
             }
         };
         if nodes.len() >= MAX_NODES {
-            return Err(err(start, harden_core::limits::exceeded("nodes", MAX_NODES)));
+            return Err(err(
+                start,
+                harden_core::limits::exceeded("nodes", MAX_NODES),
+            ));
         }
         if let Some(node) = new_node {
             let id = NodeId(nodes.len() as u32);

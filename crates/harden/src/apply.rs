@@ -279,9 +279,11 @@ pub fn apply(args: &ApplyArgs) -> u8 {
         let plan = WritePlan {
             root: &file.root,
             display: &file.display,
-            fixed: outcome
-                .changed()
-                .then_some((file.path.as_path(), outcome.original.as_str(), outcome.fixed.as_str())),
+            fixed: outcome.changed().then_some((
+                file.path.as_path(),
+                outcome.original.as_str(),
+                outcome.fixed.as_str(),
+            )),
             dir: file.path.parent().unwrap_or(std::path::Path::new(".")),
             new_files,
         };

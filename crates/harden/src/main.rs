@@ -187,7 +187,9 @@ fn discover_files(args: &RunArgs, settings: &Settings) -> (Vec<Discovered>, Vec<
             Ok(real) => files.push(Discovered {
                 display: path.display().to_string(),
                 kind: harden_core::FileKind::DockerDaemon,
-                root: real.parent().map_or_else(|| PathBuf::from("/"), PathBuf::from),
+                root: real
+                    .parent()
+                    .map_or_else(|| PathBuf::from("/"), PathBuf::from),
                 path: real,
             }),
             Err(e) => errors.push(FileError::new(
@@ -401,7 +403,10 @@ pub(crate) fn blocked_line(path: &str, b: &harden_engine::Rejected) -> FileError
     FileError::new(
         path,
         Some(b.finding.start_pos),
-        format!("warning: the {} fix is not applied: {}", b.finding.rule.code, b.reason),
+        format!(
+            "warning: the {} fix is not applied: {}",
+            b.finding.rule.code, b.reason
+        ),
     )
 }
 

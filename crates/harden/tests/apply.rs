@@ -36,8 +36,9 @@ fn interactive_session_on_a_pseudo_terminal() {
         "{screen}"
     );
     assert!(
-        screen
-            .contains("applied 2 fixes (1 files written, 0 created), skipped 1, left for manual follow-up 3"),
+        screen.contains(
+            "applied 2 fixes (1 files written, 0 created), skipped 1, left for manual follow-up 3"
+        ),
         "{screen}"
     );
     assert_eq!(out.status.code(), Some(1), "{screen}");

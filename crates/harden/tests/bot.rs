@@ -427,20 +427,42 @@ fn the_repository_runs_nothing_and_its_names_are_literal() {
     git(&s.work, &["add", "--all"]);
     git(&s.work, &["commit", "-q", "-m", "names"]);
     let marker = s.work.parent().unwrap().join("ran");
-    let script = format!("#!/bin/sh\necho \"$0 $GH_TOKEN\" >> '{}'\ncat\n", marker.display());
+    let script = format!(
+        "#!/bin/sh\necho \"$0 $GH_TOKEN\" >> '{}'\ncat\n",
+        marker.display()
+    );
     let hook_dir = s.work.join(".git/hooks");
-    for hook in ["pre-push", "pre-commit", "post-checkout", "reference-transaction", "post-index-change"] {
+    for hook in [
+        "pre-push",
+        "pre-commit",
+        "post-checkout",
+        "reference-transaction",
+        "post-index-change",
+    ] {
         std::fs::write(hook_dir.join(hook), &script).unwrap();
     }
     let fsmonitor = s.work.parent().unwrap().join("fsmonitor.sh");
     std::fs::write(&fsmonitor, &script).unwrap();
-    for p in std::fs::read_dir(&hook_dir).unwrap().map(|e| e.unwrap().path()).chain([fsmonitor.clone()]) {
+    for p in std::fs::read_dir(&hook_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .chain([fsmonitor.clone()])
+    {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    git(&s.work, &["config", "core.fsmonitor", fsmonitor.to_str().unwrap()]);
-    git(&s.work, &["config", "filter.evil.clean", fsmonitor.to_str().unwrap()]);
-    git(&s.work, &["config", "filter.evil.smudge", fsmonitor.to_str().unwrap()]);
+    git(
+        &s.work,
+        &["config", "core.fsmonitor", fsmonitor.to_str().unwrap()],
+    );
+    git(
+        &s.work,
+        &["config", "filter.evil.clean", fsmonitor.to_str().unwrap()],
+    );
+    git(
+        &s.work,
+        &["config", "filter.evil.smudge", fsmonitor.to_str().unwrap()],
+    );
     let path = std::env::join_paths(std::iter::once(s.bin.clone()).chain(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
     )))
@@ -455,9 +477,19 @@ fn the_repository_runs_nothing_and_its_names_are_literal() {
         .output()
         .unwrap();
     let stdout = ok(&out);
-    assert!(!marker.exists(), "ran: {}", std::fs::read_to_string(&marker).unwrap_or_default());
-    assert!(stdout.contains("opened") || stdout.contains("pull"), "{stdout}");
+    assert!(
+        !marker.exists(),
+        "ran: {}",
+        std::fs::read_to_string(&marker).unwrap_or_default()
+    );
+    assert!(
+        stdout.contains("opened") || stdout.contains("pull"),
+        "{stdout}"
+    );
     let tip = s.remote_tip().expect("pushed");
     let files = git(&s.remote, &["ls-tree", "-r", "--name-only", &tip]);
-    assert!(files.lines().any(|l| l == ":(exclude)x/.devcontainer.json"), "{files}");
+    assert!(
+        files.lines().any(|l| l == ":(exclude)x/.devcontainer.json"),
+        "{files}"
+    );
 }

@@ -148,7 +148,12 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
         format!("the final image keeps {}", list.join(", ")),
     );
     let last_evidence = present.iter().map(|(_, i)| *i).max().unwrap_or(0);
-    match purge_fix(doc, &params.purge_binaries, params.strip_setuid, last_evidence) {
+    match purge_fix(
+        doc,
+        &params.purge_binaries,
+        params.strip_setuid,
+        last_evidence,
+    ) {
         Some(fix) => vec![finding.with_fix(fix)],
         None => vec![finding.with_note(super::OPEN_CONTINUATION)],
     }
