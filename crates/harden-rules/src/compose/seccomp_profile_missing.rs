@@ -47,7 +47,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let option = reference.map(|r| Value::String(format!("seccomp:{r}")));
     let new_file = NewFile {
         relative_path: file_name.clone(),
-        content: seccomp::profile_json(&cx.profile.seccomp),
+        content: seccomp::profile_json(cx.profile),
     };
     let title = format!("Write {file_name} and load it from `security_opt`");
     let with_file = |fix: Fix| fix.with_new_file(new_file.clone());

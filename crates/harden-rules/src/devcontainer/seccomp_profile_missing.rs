@@ -91,7 +91,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     match fix {
         Some(fix) => vec![finding.with_fix(fix.with_new_file(NewFile {
             relative_path: file,
-            content: seccomp::profile_json(&cx.profile.seccomp),
+            content: seccomp::profile_json(cx.profile),
         }))],
         None => vec![finding.with_note("runArgs is not an array")],
     }
