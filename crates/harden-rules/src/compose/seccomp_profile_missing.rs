@@ -16,7 +16,7 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T3,
     severity: Severity::Warning,
-    summary: "A service runs with Docker's default seccomp profile, which still allows io_uring and, on recent kernels, ptrace",
+    summary: "A service runs with Docker's default seccomp profile, which still allows ptrace and process_vm_readv (and io_uring before Docker 25.0)",
     breakage: "gdb, strace, py-spy and profilers that attach to processes stop working, and so do sandboxes nested in the container (bubblewrap)",
     doc: include_str!("../../../../docs/rules/CP012.md"),
 };
