@@ -6,6 +6,7 @@
 
 use harden_profile::{Profile, SeccompSource, DOCKER_SECCOMP_DEFAULT};
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
 /// A profile in Docker's seccomp JSON format (the fields Docker's default uses).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -81,8 +82,11 @@ pub const ALLOW: &str = "SCMP_ACT_ALLOW";
 pub const ERRNO: &str = "SCMP_ACT_ERRNO";
 
 /// Docker's default profile as recorded in `profiles/seccomp/`.
-pub fn docker_default() -> SeccompProfile {
-    serde_json::from_str(DOCKER_SECCOMP_DEFAULT).expect("the recorded Docker profile parses")
+pub fn docker_default() -> &'static SeccompProfile {
+    static PARSED: OnceLock<SeccompProfile> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        serde_json::from_str(DOCKER_SECCOMP_DEFAULT).expect("the recorded Docker profile parses")
+    })
 }
 
 /// `CAP_`-prefixed, uppercase: how seccomp profiles name capabilities.
@@ -132,8 +136,8 @@ pub fn generate(profile: &Profile) -> SeccompProfile {
     let base = docker_default();
     let mut syscalls: Vec<SyscallRule> = base
         .syscalls
-        .into_iter()
-        .filter_map(|rule| resolve_caps(rule, &caps))
+        .iter()
+        .filter_map(|rule| resolve_caps(rule.clone(), &caps))
         .filter_map(|mut rule| {
             rule.names.retain(|n| !removed(n));
             (!rule.names.is_empty()).then_some(rule)
@@ -161,7 +165,10 @@ pub fn generate(profile: &Profile) -> SeccompProfile {
             excludes: Condition::default(),
         });
     }
-    SeccompProfile { syscalls, ..base }
+    SeccompProfile {
+        syscalls,
+        ..base.clone()
+    }
 }
 
 /// The profile as Docker's seccomp JSON, pretty-printed with a final newline.

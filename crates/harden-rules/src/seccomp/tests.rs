@@ -248,7 +248,7 @@ fn data_caps() -> Vec<String> {
 /// Docker's default does, except EPERM for `extra_denied`.
 #[test]
 fn never_weaker_than_dockers_default_over_the_whole_data() {
-    let docker = docker_default();
+    let docker = docker_default().clone();
     let mut allowlists: Vec<Vec<String>> = vec![tier1_caps(&Profile::builtin()), Vec::new()];
     allowlists.extend(data_caps().into_iter().map(|c| vec![c]));
     allowlists.push(data_caps());
@@ -329,7 +329,7 @@ fn never_weaker_than_dockers_default_over_the_whole_data() {
 /// The evaluator itself: Docker's default answers as documented.
 #[test]
 fn the_evaluator_reads_dockers_default_as_docker_does() {
-    let docker = docker_default();
+    let docker = docker_default().clone();
     let none = Vec::new();
     let admin = caps(&["CAP_SYS_ADMIN"]);
     let on = |arch, caps, kernel| load(&docker, &Container { arch, caps, kernel });
@@ -397,7 +397,7 @@ fn builtin_on(arch: &str) -> (SeccompProfile, Vec<String>, String) {
 #[test]
 fn is_deny_by_default_with_dockers_architectures() {
     let (g, _, _) = builtin_on("amd64");
-    let docker = docker_default();
+    let docker = docker_default().clone();
     assert_eq!(g.default_action, ERRNO);
     assert_eq!(g.default_errno_ret, Some(EPERM));
     assert_eq!(g.arch_map, docker.arch_map);
