@@ -7,7 +7,8 @@
 # (seccomp/probe.c) gets EPERM for ptrace attach, unshare(CLONE_NEWUSER),
 # keyctl, socket(AF_VSOCK), io_uring_setup and bpf, while the original config
 # (Docker's default profile) lets through the ones Docker's default allows.
-# Lines starting with `#` are measurements (timings, probe results).
+# Lines starting with `#` are measurements (the probe's answers, timings under
+# Docker's default for comparison).
 set -uo pipefail
 # shellcheck source=/dev/null
 . "$E2E_ROOT/lib.sh"
@@ -17,7 +18,7 @@ repo="$(cd "$E2E_ROOT/../.." && pwd)"
 img="$E2E_IMAGE_DEV"
 work="$E2E_WORK"
 proj="$work/project"
-out="$work/out"
+out="$work/bin"
 mkdir -p "$proj/.devcontainer" "$out"
 
 docker image inspect "$img" >/dev/null 2>&1 || {
@@ -92,7 +93,7 @@ in_container() {
   done
   shift
   e2e_cleanup_add docker rm -f "$name"
-  timeout 600 docker run --rm --name "$name" --network none \
+  timeout 300 docker run --rm --name "$name" --network none \
     -v "$src:/src:ro" -v "$out:/out" "${opts[@]}" "$img" "$@"
 }
 
@@ -103,11 +104,10 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b - a) / 1e9 }'; }
 for w in probe-build pip unittest node git make; do
   t0="$(now)"
   if in_container "work-$w" "${hardened[@]}" -- bash /src/workload.sh "$w" >"$work/$w.log" 2>&1; then
-    e2e_ok "seccomp-hardened-$w"
+    e2e_ok "seccomp-hardened-$w ($(secs "$t0" "$(now)")s with the container's start)"
   else
     e2e_fail "seccomp-hardened-$w" "$(tail -n 3 "$work/$w.log" | tr '\n' ' ')"
   fi
-  echo "# workload $w under the generated profile: $(secs "$t0" "$(now)")s (container start included)"
 done
 # The same work under the original config, for comparison: a failure here is
 # the workload's, not the profile's.
