@@ -45,12 +45,14 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let file_name = &cx.profile.seccomp.file_name;
     let reference = from_project(cx, file_name);
     let option = reference.map(|r| Value::String(format!("seccomp:{r}")));
-    let new_file = NewFile {
-        relative_path: file_name.clone(),
-        content: seccomp::profile_json(cx.profile),
-    };
     let title = format!("Write {file_name} and load it from `security_opt`");
-    let with_file = |fix: Fix| fix.with_new_file(new_file.clone());
+    // The profile is generated only for a fix that writes it.
+    let with_file = |fix: Fix| {
+        fix.with_new_file(NewFile {
+            relative_path: file_name.clone(),
+            content: seccomp::profile_json(cx.profile),
+        })
+    };
     let mut out = Vec::new();
     let mut lacking: Vec<Service> = Vec::new();
     // Lists without a profile, each with the first place it is found and
