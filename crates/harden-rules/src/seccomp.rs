@@ -166,8 +166,10 @@ pub fn generate(profile: &Profile) -> SeccompProfile {
         });
     }
     SeccompProfile {
+        default_action: base.default_action.clone(),
+        default_errno_ret: base.default_errno_ret,
+        arch_map: base.arch_map.clone(),
         syscalls,
-        ..base.clone()
     }
 }
 
