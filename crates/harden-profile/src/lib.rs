@@ -11,6 +11,33 @@ use serde::Deserialize;
 pub const BUILTIN_TEXT: &str = include_str!("../../../profiles/default.toml");
 pub const BUILTIN_PATH: &str = "<built-in profile>";
 
+/// Docker's default seccomp profile, byte for byte as moby ships it; the
+/// tier-3 profile is generated from it.
+pub const DOCKER_SECCOMP_DEFAULT: &str =
+    include_str!("../../../profiles/seccomp/docker-default.json");
+/// Where [`DOCKER_SECCOMP_DEFAULT`] was read from.
+pub const DOCKER_SECCOMP_SOURCE_TEXT: &str =
+    include_str!("../../../profiles/seccomp/docker-default.toml");
+
+/// The provenance of Docker's default seccomp profile.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeccompSource {
+    pub repository: String,
+    pub commit: String,
+    pub commit_date: String,
+    pub path: String,
+    pub module: String,
+    pub blob: String,
+    pub sha256: String,
+}
+
+impl SeccompSource {
+    pub fn builtin() -> SeccompSource {
+        toml::from_str(DOCKER_SECCOMP_SOURCE_TEXT).expect("the seccomp source record is valid")
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
@@ -55,14 +82,40 @@ pub struct UsernsParams {
     pub remap: String,
 }
 
-/// The generated seccomp profile (tier 3).
+/// The generated seccomp profile (tier 3): Docker's default minus
+/// `extra_denied`, plus `allow`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeccompParams {
     pub file_name: String,
-    pub docker_default_denied: Vec<String>,
+    /// Refused although Docker's default allows them.
     pub extra_denied: Vec<String>,
-    pub deny_namespace_clone: bool,
+    /// Allowed with any arguments, whatever Docker's default and
+    /// `extra_denied` say.
+    pub allow: Vec<String>,
+}
+
+impl SeccompParams {
+    /// Syscall names are lowercase letters, digits and `_`. On error, the
+    /// offending key and a message.
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        for (key, names) in [("extra_denied", &self.extra_denied), ("allow", &self.allow)] {
+            if let Some(bad) = names.iter().find(|n| !is_syscall_name(n)) {
+                return Err((
+                    key,
+                    format!("`seccomp.{key}`: `{bad}` is not a syscall name (lowercase letters, digits, `_`)"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_syscall_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// Parameters of the Dockerfile rules.
@@ -412,6 +465,10 @@ impl Profile {
             let offset = span_of(doc.as_table(), &key).unwrap_or(0);
             return Err(located(offset, message));
         }
+        if let Err((key, message)) = profile.seccomp.check() {
+            let offset = span_of(doc.as_table(), &["seccomp", key]).unwrap_or(0);
+            return Err(located(offset, message));
+        }
         Ok(profile)
     }
 
@@ -619,6 +676,30 @@ mod tests {
                 .starts_with("p.toml:2:1: `egress.sidecar_image`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn seccomp_names_are_checked_and_located() {
+        assert!(Profile::builtin().seccomp.check().is_ok());
+        let p = Profile::load("p.toml", "[seccomp]\nallow = [\"ptrace\"]\n").unwrap();
+        assert_eq!(p.seccomp.allow, ["ptrace"]);
+        assert!(!p.seccomp.extra_denied.is_empty());
+        let e = Profile::load("p.toml", "[seccomp]\n\nextra_denied = [\"a\\\"b\"]\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "p.toml:3:1: `seccomp.extra_denied`: `a\"b` is not a syscall name (lowercase letters, digits, `_`)"
+        );
+    }
+
+    #[test]
+    fn the_seccomp_data_is_the_recorded_file() {
+        use sha2::{Digest, Sha256};
+        let source = SeccompSource::builtin();
+        let digest = Sha256::digest(DOCKER_SECCOMP_DEFAULT.as_bytes());
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, source.sha256);
+        assert_eq!(source.commit.len(), 40);
+        assert_eq!(source.blob.len(), 40);
     }
 
     #[test]

@@ -1,260 +1,184 @@
-//! The seccomp profile harden writes for tier 3, built from the profile's
-//! `[seccomp]` lists. It allows by default and refuses the listed syscalls,
-//! so it is self-contained and reviewable; Docker's own default is an
-//! allowlist, which means syscalls that future kernels add are allowed here
-//! and refused there (docs/seccomp.md).
+//! The seccomp profile harden writes for tier 3. It is Docker's default
+//! profile (`profiles/seccomp/docker-default.json`, deny by default) resolved
+//! for the capabilities a hardened container holds (tier 1 drops ALL and adds
+//! back `capabilities.add_allowlist`), minus `[seccomp] extra_denied`, plus
+//! `[seccomp] allow` (docs/seccomp.md).
 
-use harden_profile::SeccompParams;
-use serde_json::{json, Value};
+use harden_profile::{Profile, SeccompSource, DOCKER_SECCOMP_DEFAULT};
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
-/// Namespace flags of clone(2); a clone with any of them is refused.
-const NAMESPACE_FLAGS: &[(&str, u64)] = &[
-    ("CLONE_NEWNS", 0x0002_0000),
-    ("CLONE_NEWCGROUP", 0x0200_0000),
-    ("CLONE_NEWUTS", 0x0400_0000),
-    ("CLONE_NEWIPC", 0x0800_0000),
-    ("CLONE_NEWUSER", 0x1000_0000),
-    ("CLONE_NEWPID", 0x2000_0000),
-    ("CLONE_NEWNET", 0x4000_0000),
-];
+/// A profile in Docker's seccomp JSON format (the fields Docker's default uses).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SeccompProfile {
+    pub default_action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_errno_ret: Option<u64>,
+    pub arch_map: Vec<ArchMap>,
+    pub syscalls: Vec<SyscallRule>,
+}
 
-const EPERM: u64 = 1;
-const ENOSYS: u64 = 38;
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArchMap {
+    pub architecture: String,
+    pub sub_architectures: Option<Vec<String>>,
+}
 
-/// The profile as Docker's seccomp JSON, pretty-printed with a final newline.
-pub fn profile_json(params: &SeccompParams) -> String {
-    let mut denied: Vec<&str> = params
-        .docker_default_denied
+/// One entry of `syscalls`: an action for some names, when every argument
+/// condition holds and the entry applies to the container (`includes`,
+/// `excludes`, which Docker evaluates when it loads the profile).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SyscallRule {
+    pub names: Vec<String>,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errno_ret: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<ArgCondition>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub comment: String,
+    #[serde(default, skip_serializing_if = "Condition::is_empty")]
+    pub includes: Condition,
+    #[serde(default, skip_serializing_if = "Condition::is_empty")]
+    pub excludes: Condition,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ArgCondition {
+    pub index: u32,
+    pub value: u64,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub value_two: u64,
+    pub op: String,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+/// Capabilities (all held), daemon architectures (one of) and a minimum kernel.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Condition {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub caps: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arches: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_kernel: Option<String>,
+}
+
+impl Condition {
+    pub fn is_empty(&self) -> bool {
+        self.caps.is_empty() && self.arches.is_empty() && self.min_kernel.is_none()
+    }
+}
+
+pub const ALLOW: &str = "SCMP_ACT_ALLOW";
+pub const ERRNO: &str = "SCMP_ACT_ERRNO";
+
+/// Docker's default profile as recorded in `profiles/seccomp/`.
+pub fn docker_default() -> &'static SeccompProfile {
+    static PARSED: OnceLock<SeccompProfile> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        serde_json::from_str(DOCKER_SECCOMP_DEFAULT).expect("the recorded Docker profile parses")
+    })
+}
+
+/// `CAP_`-prefixed, uppercase: how seccomp profiles name capabilities.
+fn cap_name(cap: &str) -> String {
+    let upper = cap.trim().to_ascii_uppercase();
+    match upper.strip_prefix("CAP_") {
+        Some(_) => upper,
+        None => format!("CAP_{upper}"),
+    }
+}
+
+/// The capabilities a container holds after tier 1.
+pub fn tier1_caps(profile: &Profile) -> Vec<String> {
+    let mut caps: Vec<String> = profile
+        .capabilities
+        .add_allowlist
         .iter()
-        .chain(&params.extra_denied)
-        .map(String::as_str)
+        .map(|c| cap_name(c))
         .collect();
-    denied.sort_unstable();
-    denied.dedup();
-    let mut syscalls = vec![json!({
-        "names": denied,
-        "action": "SCMP_ACT_ERRNO",
-        "errnoRet": EPERM,
-        "comment": "refused by harden's profile ([seccomp] in the harden profile)"
-    })];
-    if params.deny_namespace_clone {
-        syscalls.push(json!({
-            "names": ["clone3"],
-            "action": "SCMP_ACT_ERRNO",
-            "errnoRet": ENOSYS,
-            "comment": "ENOSYS makes libc fall back to clone(2), whose flags are checked"
-        }));
-        for (name, flag) in NAMESPACE_FLAGS {
-            syscalls.push(json!({
-                "names": ["clone"],
-                "action": "SCMP_ACT_ERRNO",
-                "errnoRet": EPERM,
-                "args": [{"index": 0, "value": flag, "valueTwo": flag, "op": "SCMP_CMP_MASKED_EQ"}],
-                "comment": format!("clone with {name}")
-            }));
+    caps.sort();
+    caps.dedup();
+    caps
+}
+
+/// `rule` for a container holding exactly `caps`: `None` when the
+/// capabilities rule it out, else the rule without capability conditions.
+fn resolve_caps(mut rule: SyscallRule, caps: &[String]) -> Option<SyscallRule> {
+    if !rule.includes.caps.iter().all(|c| caps.contains(c)) {
+        return None;
+    }
+    if rule.excludes.caps.iter().any(|c| caps.contains(c)) {
+        return None;
+    }
+    rule.includes.caps.clear();
+    rule.excludes.caps.clear();
+    Some(rule)
+}
+
+/// The tier-3 profile for `profile`.
+pub fn generate(profile: &Profile) -> SeccompProfile {
+    let params = &profile.seccomp;
+    let caps = tier1_caps(profile);
+    let mut allowed: Vec<&str> = params.allow.iter().map(String::as_str).collect();
+    allowed.sort_unstable();
+    allowed.dedup();
+    let removed = |n: &String| params.extra_denied.contains(n) || allowed.contains(&n.as_str());
+    let base = docker_default();
+    let mut syscalls: Vec<SyscallRule> = base
+        .syscalls
+        .iter()
+        .filter_map(|rule| resolve_caps(rule.clone(), &caps))
+        .filter_map(|mut rule| {
+            rule.names.retain(|n| !removed(n));
+            (!rule.names.is_empty()).then_some(rule)
+        })
+        .collect();
+    let source = SeccompSource::builtin();
+    if let Some(first) = syscalls.first_mut() {
+        if first.comment.is_empty() {
+            first.comment = format!(
+                "Docker's default profile (moby/moby {}, {}) for the capabilities {}, without [seccomp] extra_denied",
+                &source.commit[..12],
+                source.path,
+                if caps.is_empty() { "(none)".to_string() } else { caps.join(" ") }
+            );
         }
     }
-    let profile = json!({
-        "defaultAction": "SCMP_ACT_ALLOW",
-        "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64", "SCMP_ARCH_ARM"],
-        "syscalls": syscalls
-    });
-    let mut text = serde_json::to_string_pretty(&profile).expect("serialisable");
+    if !allowed.is_empty() {
+        syscalls.push(SyscallRule {
+            names: allowed.iter().map(|s| s.to_string()).collect(),
+            action: ALLOW.to_string(),
+            errno_ret: None,
+            args: Vec::new(),
+            comment: "allowed back by name ([seccomp] allow)".to_string(),
+            includes: Condition::default(),
+            excludes: Condition::default(),
+        });
+    }
+    SeccompProfile {
+        default_action: base.default_action.clone(),
+        default_errno_ret: base.default_errno_ret,
+        arch_map: base.arch_map.clone(),
+        syscalls,
+    }
+}
+
+/// The profile as Docker's seccomp JSON, pretty-printed with a final newline.
+pub fn profile_json(profile: &Profile) -> String {
+    let mut text = serde_json::to_string_pretty(&generate(profile)).expect("serialisable");
     text.push('\n');
     text
 }
 
-/// Whether the profile allows `name` unconditionally (no argument rule refuses it).
-pub fn allows_unconditionally(profile: &Value, name: &str) -> bool {
-    let default_allow = profile["defaultAction"] == "SCMP_ACT_ALLOW";
-    let rules = profile["syscalls"].as_array().cloned().unwrap_or_default();
-    let named = |r: &Value| {
-        r["names"]
-            .as_array()
-            .is_some_and(|n| n.iter().any(|x| x == name))
-    };
-    let refused = rules
-        .iter()
-        .any(|r| named(r) && r["action"] != "SCMP_ACT_ALLOW" && r.get("args").is_none());
-    let allowed = rules
-        .iter()
-        .any(|r| named(r) && r["action"] == "SCMP_ACT_ALLOW");
-    !refused && (default_allow || allowed)
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use harden_profile::Profile;
-
-    /// What a Python or Node development workflow calls: file and process
-    /// management, sockets, event loops, threads, JIT memory.
-    const DEV_WORKFLOW: &[&str] = &[
-        "read",
-        "write",
-        "openat",
-        "close",
-        "fstat",
-        "newfstatat",
-        "statx",
-        "lseek",
-        "mmap",
-        "mprotect",
-        "munmap",
-        "brk",
-        "madvise",
-        "mremap",
-        "rt_sigaction",
-        "rt_sigprocmask",
-        "rt_sigreturn",
-        "ioctl",
-        "pread64",
-        "pwrite64",
-        "readv",
-        "writev",
-        "access",
-        "faccessat2",
-        "pipe2",
-        "dup3",
-        "select",
-        "pselect6",
-        "poll",
-        "ppoll",
-        "sched_yield",
-        "sched_getaffinity",
-        "execve",
-        "execveat",
-        "wait4",
-        "waitid",
-        "kill",
-        "tgkill",
-        "exit",
-        "exit_group",
-        "fcntl",
-        "flock",
-        "fsync",
-        "getdents64",
-        "getcwd",
-        "chdir",
-        "renameat2",
-        "mkdirat",
-        "unlinkat",
-        "symlinkat",
-        "readlinkat",
-        "fchmodat",
-        "fchownat",
-        "utimensat",
-        "getuid",
-        "geteuid",
-        "getgid",
-        "getpid",
-        "getppid",
-        "gettid",
-        "setsid",
-        "socket",
-        "socketpair",
-        "connect",
-        "accept4",
-        "bind",
-        "listen",
-        "sendto",
-        "recvfrom",
-        "sendmsg",
-        "recvmsg",
-        "shutdown",
-        "getsockname",
-        "getpeername",
-        "getsockopt",
-        "setsockopt",
-        "epoll_create1",
-        "epoll_ctl",
-        "epoll_wait",
-        "epoll_pwait",
-        "eventfd2",
-        "timerfd_create",
-        "timerfd_settime",
-        "signalfd4",
-        "futex",
-        "set_robust_list",
-        "get_robust_list",
-        "rseq",
-        "getrandom",
-        "memfd_create",
-        "prlimit64",
-        "getrlimit",
-        "inotify_init1",
-        "inotify_add_watch",
-        "inotify_rm_watch",
-        "clock_gettime",
-        "clock_nanosleep",
-        "nanosleep",
-        "uname",
-        "sysinfo",
-        "umask",
-        "capget",
-        "prctl",
-        "arch_prctl",
-        "set_tid_address",
-        "copy_file_range",
-        "sendfile",
-        "splice",
-        "vfork",
-    ];
-
-    fn generated() -> Value {
-        serde_json::from_str(&profile_json(&Profile::builtin().seccomp)).expect("valid JSON")
-    }
-
-    #[test]
-    fn is_docker_seccomp_json() {
-        let p = generated();
-        assert_eq!(p["defaultAction"], "SCMP_ACT_ALLOW");
-        for rule in p["syscalls"].as_array().unwrap() {
-            assert!(rule["names"].as_array().is_some_and(|n| !n.is_empty()));
-            assert!(
-                ["SCMP_ACT_ERRNO", "SCMP_ACT_ALLOW"].contains(&rule["action"].as_str().unwrap())
-            );
-            for arg in rule["args"].as_array().into_iter().flatten() {
-                assert_eq!(arg["op"], "SCMP_CMP_MASKED_EQ");
-                assert!(arg["value"].as_u64().is_some() && arg["index"].as_u64().is_some());
-            }
-        }
-    }
-
-    #[test]
-    fn allows_what_a_dev_workflow_needs() {
-        let p = generated();
-        let refused: Vec<&&str> = DEV_WORKFLOW
-            .iter()
-            .filter(|s| !allows_unconditionally(&p, s))
-            .collect();
-        assert!(refused.is_empty(), "refused: {refused:?}");
-        // clone stays allowed for threads and processes; only namespace flags are refused
-        assert!(allows_unconditionally(&p, "clone"));
-    }
-
-    #[test]
-    fn refuses_the_escape_paths() {
-        let p = generated();
-        for s in [
-            "ptrace",
-            "mount",
-            "kexec_load",
-            "bpf",
-            "keyctl",
-            "unshare",
-            "setns",
-            "io_uring_setup",
-            "process_vm_readv",
-        ] {
-            assert!(!allows_unconditionally(&p, s), "{s} allowed");
-        }
-        let clone_rules = p["syscalls"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|r| r["names"][0] == "clone")
-            .count();
-        assert_eq!(clone_rules, 7);
-    }
-}
+mod tests;

@@ -16,7 +16,7 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T3,
     severity: Severity::Warning,
-    summary: "A service runs with Docker's default seccomp profile, which still allows io_uring and, on recent kernels, ptrace",
+    summary: "A service runs with Docker's default seccomp profile, which still allows ptrace and process_vm_readv (and io_uring before Docker 25.0)",
     breakage: "gdb, strace, py-spy and profilers that attach to processes stop working, and so do sandboxes nested in the container (bubblewrap)",
     doc: include_str!("../../../../docs/rules/CP012.md"),
 };
@@ -45,12 +45,14 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let file_name = &cx.profile.seccomp.file_name;
     let reference = from_project(cx, file_name);
     let option = reference.map(|r| Value::String(format!("seccomp:{r}")));
-    let new_file = NewFile {
-        relative_path: file_name.clone(),
-        content: seccomp::profile_json(&cx.profile.seccomp),
-    };
     let title = format!("Write {file_name} and load it from `security_opt`");
-    let with_file = |fix: Fix| fix.with_new_file(new_file.clone());
+    // The profile is generated only for a fix that writes it.
+    let with_file = |fix: Fix| {
+        fix.with_new_file(NewFile {
+            relative_path: file_name.clone(),
+            content: seccomp::profile_json(cx.profile),
+        })
+    };
     let mut out = Vec::new();
     let mut lacking: Vec<Service> = Vec::new();
     // Lists without a profile, each with the first place it is found and

@@ -13,7 +13,7 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Devcontainer,
     tier: Tier::T3,
     severity: Severity::Warning,
-    summary: "The container runs with Docker's default seccomp profile, which still allows io_uring and, on recent kernels, ptrace",
+    summary: "The container runs with Docker's default seccomp profile, which still allows ptrace and process_vm_readv (and io_uring before Docker 25.0)",
     breakage: "gdb, strace, py-spy and profilers that attach to processes stop working, and so do sandboxes nested in the container (bubblewrap)",
     doc: include_str!("../../../../docs/rules/DC010.md"),
 };
@@ -91,7 +91,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     match fix {
         Some(fix) => vec![finding.with_fix(fix.with_new_file(NewFile {
             relative_path: file,
-            content: seccomp::profile_json(&cx.profile.seccomp),
+            content: seccomp::profile_json(cx.profile),
         }))],
         None => vec![finding.with_note("runArgs is not an array")],
     }
