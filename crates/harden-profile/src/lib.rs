@@ -226,14 +226,6 @@ fn is_capability(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// A syscall name as seccomp profiles write it.
-fn is_syscall(s: &str) -> bool {
-    !s.is_empty()
-        && s.len() <= 64
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
 /// A Docker size (`8g`, `512m`, `1024`) or `-1`.
 fn is_size(s: &str) -> bool {
     let digits = s.trim_end_matches(['b', 'k', 'm', 'g', 'B', 'K', 'M', 'G']);
@@ -258,7 +250,7 @@ impl Profile {
     /// error, the key's path and a message.
     pub fn check(&self) -> Result<(), (Vec<&'static str>, String)> {
         type Check = fn(&str) -> bool;
-        let lists: [(&[&'static str], &Vec<String>, Check, &str); 9] = [
+        let lists: [(&[&'static str], &Vec<String>, Check, &str); 7] = [
             (
                 &["dockerfile", "purge_binaries"],
                 &self.dockerfile.purge_binaries,
@@ -282,18 +274,6 @@ impl Profile {
                 &self.capabilities.dangerous,
                 is_capability,
                 "a capability name",
-            ),
-            (
-                &["seccomp", "docker_default_denied"],
-                &self.seccomp.docker_default_denied,
-                is_syscall,
-                "a syscall name",
-            ),
-            (
-                &["seccomp", "extra_denied"],
-                &self.seccomp.extra_denied,
-                is_syscall,
-                "a syscall name",
             ),
             (
                 &["mounts", "docker_sockets"],
@@ -374,6 +354,9 @@ impl Profile {
                 "`mounts.credential_fix` must be `read-only` or `remove`".to_string(),
             ));
         }
+        self.seccomp
+            .check()
+            .map_err(|(key, message)| (vec!["seccomp", key], message))?;
         self.egress
             .check()
             .map_err(|(key, message)| (vec!["egress", key], message))
@@ -463,10 +446,6 @@ impl Profile {
         }
         if let Err((key, message)) = profile.check() {
             let offset = span_of(doc.as_table(), &key).unwrap_or(0);
-            return Err(located(offset, message));
-        }
-        if let Err((key, message)) = profile.seccomp.check() {
-            let offset = span_of(doc.as_table(), &["seccomp", key]).unwrap_or(0);
             return Err(located(offset, message));
         }
         Ok(profile)
