@@ -87,7 +87,8 @@ impl Config {
         Ok(config)
     }
 
-    /// Load `path`, or the nearest `harden.toml` in `start` or a directory above it.
+    /// Load `path`, or the nearest `harden.toml` in `start` or a directory
+    /// above it within the scanned root (see [`crate::confine::root_for`]).
     pub fn find(explicit: Option<&Path>, start: &Path) -> Result<Option<Config>, FileError> {
         let path = match explicit {
             Some(p) => Some(p.to_path_buf()),
@@ -98,10 +99,13 @@ impl Config {
                 } else {
                     start
                 };
+                // Not above the scanned root: a config there is not the tree's.
+                let root = crate::confine::root_for(&start, "").unwrap_or_else(|_| start.clone());
                 start
                     .ancestors()
+                    .take_while(|d| d.starts_with(&root))
                     .map(|d| d.join(CONFIG_NAME))
-                    .find(|p| p.is_file())
+                    .find(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
             }
         };
         let Some(path) = path else { return Ok(None) };
