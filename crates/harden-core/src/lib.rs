@@ -10,6 +10,7 @@ pub mod escape;
 pub mod finding;
 pub mod limits;
 pub mod panic;
+pub mod requirement;
 pub mod text;
 pub mod value;
 

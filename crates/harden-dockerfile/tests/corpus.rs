@@ -6,14 +6,12 @@ use harden_core::Document;
 use harden_dockerfile::{Args, DockerfileDoc};
 
 fn corpus() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus");
-    dir.join("MANIFEST.tsv").exists().then_some(dir)
+    harden_core::requirement::shared("corpus")
 }
 
 #[test]
 fn corpus_dockerfiles_parse() {
     let Some(dir) = corpus() else {
-        println!("skipped: ../shared/corpus is not there");
         return;
     };
     let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();

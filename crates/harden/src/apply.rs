@@ -259,8 +259,8 @@ pub fn apply(args: &ApplyArgs) -> u8 {
             ));
         }
         if args.dry_run {
-            if output::write_diff(&mut stdout, &file.display, &outcome, false).is_err() {
-                return EXIT_ERROR;
+            if let Err(e) = output::write_diff(&mut stdout, &file.display, &outcome, false) {
+                return crate::write_failed(&e);
             }
             continue;
         }

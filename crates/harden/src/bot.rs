@@ -77,7 +77,7 @@ pub fn bot(args: &BotArgs) -> u8 {
             EXIT_CLEAN
         }
         Err(e) => {
-            eprintln!("harden bot: {e}");
+            eprintln!("harden: {e}");
             EXIT_ERROR
         }
     }

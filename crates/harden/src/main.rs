@@ -17,7 +17,13 @@ use harden_engine::{
 use harden_profile::Profile;
 
 #[derive(Parser)]
-#[command(name = "harden", version, about = "Harden the places where AI coding agents run", long_about = None)]
+#[command(
+    name = "harden",
+    version,
+    about = "Harden the places where AI coding agents run",
+    long_about = None,
+    after_help = "Exit codes:\n  0  nothing to report (also when the reader of the output goes away)\n  1  findings, or fixes to show or left to apply\n  2  a usage, parse or I/O error; the other files are still processed\n\nErrors read `path:line:col: message` on stderr."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -129,6 +135,17 @@ enum FixLevel {
 const EXIT_CLEAN: u8 = 0;
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_ERROR: u8 = 2;
+
+/// The exit code after stdout could not be written: a reader that went
+/// away (`harden diff | head -1`) ends the run quietly and successfully.
+pub(crate) fn write_failed(e: &std::io::Error) -> u8 {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        EXIT_CLEAN
+    } else {
+        eprintln!("harden: cannot write the output: {e}");
+        EXIT_ERROR
+    }
+}
 
 fn main() -> ExitCode {
     harden_core::panic::install_quiet_hook();
@@ -347,8 +364,8 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
             }
             _ => Ok(()),
         };
-        if written.is_err() {
-            return EXIT_ERROR;
+        if let Err(e) = written {
+            return write_failed(&e);
         }
         let findings = if diff.is_some() {
             &outcome.remaining
@@ -377,8 +394,8 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
             tool_version: env!("CARGO_PKG_VERSION"),
             color: false,
         };
-        if harden_render::render(&mut stdout, format, &report).is_err() {
-            return EXIT_ERROR;
+        if let Err(e) = harden_render::render(&mut stdout, format, &report) {
+            return write_failed(&e);
         }
     }
     let _ = stdout.flush();
@@ -413,11 +430,17 @@ pub(crate) fn blocked_line(path: &str, b: &harden_engine::Rejected) -> FileError
 fn rule_doc(code: &str) -> u8 {
     match harden_rules::rule_by_code(code) {
         Some(rule) => {
-            println!("{}", rule.meta.doc.trim_end());
-            EXIT_CLEAN
+            let mut out = std::io::stdout().lock();
+            match writeln!(out, "{}", rule.meta.doc.trim_end()) {
+                Ok(()) => EXIT_CLEAN,
+                Err(e) => write_failed(&e),
+            }
         }
         None => {
-            eprintln!("harden: no rule `{code}`; `harden profiles` lists them");
+            eprintln!(
+                "harden: no rule `{}`; `harden profiles` lists them",
+                harden_core::printable(code)
+            );
             EXIT_ERROR
         }
     }
@@ -434,6 +457,6 @@ fn profiles(path: Option<&PathBuf>) -> u8 {
     let mut out = std::io::stdout().lock();
     match output::write_profile(&mut out, &profile) {
         Ok(()) => EXIT_CLEAN,
-        Err(_) => EXIT_ERROR,
+        Err(e) => write_failed(&e),
     }
 }

@@ -235,3 +235,50 @@ fn tier_four_patches_a_named_daemon_json_and_otherwise_recommends() {
     let tier3 = harden(tmp.path(), &["check", "--tier", "3", "p"]);
     assert!(!String::from_utf8_lossy(&tier3.stderr).contains("docker-daemon-config"));
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_run_quietly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let insecure: String = (0..200)
+        .map(|i| format!("  s{i}:\n    image: x\n    privileged: true\n"))
+        .collect();
+    common::write(tmp.path(), "compose.yaml", format!("services:\n{insecure}"));
+    for args in ["profiles", "diff", "check", "rule DC003"] {
+        let script = format!(
+            "'{}' {args} | head -c 1 >/dev/null; echo \"${{PIPESTATUS[0]}}\"",
+            common::BIN
+        );
+        let out = std::process::Command::new("bash")
+            .args(["-c", &script])
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        let code = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            code == "0" || (args == "check" && code == "1"),
+            "{args}: exit {code}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("Broken pipe") && !stderr.contains("panicked"),
+            "{args}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn help_lists_the_exit_codes() {
+    let out = std::process::Command::new(common::BIN)
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "Exit codes:",
+        "0  nothing to report",
+        "1  findings",
+        "2  a usage, parse or I/O error",
+    ] {
+        assert!(help.contains(line), "{help}");
+    }
+}

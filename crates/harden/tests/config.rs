@@ -87,7 +87,10 @@ fn config_sets_tier_switches_rules_and_ignores_by_path() {
     );
     // the config is found from a subdirectory too, up to the repository's top
     let sub = harden(&tmp.path().join("b"), &["check"]);
-    assert!(String::from_utf8_lossy(&sub.stdout).contains("DC001"), "not above the scanned root");
+    assert!(
+        String::from_utf8_lossy(&sub.stdout).contains("DC001"),
+        "not above the scanned root"
+    );
     std::fs::create_dir(tmp.path().join(".git")).unwrap();
     let sub = harden(&tmp.path().join("b"), &["check"]);
     assert!(!String::from_utf8_lossy(&sub.stdout).contains("DC001"));

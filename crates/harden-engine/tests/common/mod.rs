@@ -12,7 +12,7 @@ pub fn repo_root() -> PathBuf {
 }
 
 pub fn shared_dir() -> PathBuf {
-    repo_root().join("../shared")
+    harden_core::requirement::shared_dir()
 }
 
 /// Settings that run every rule up to tier 4, or only `code` when given.
