@@ -100,6 +100,9 @@ pub struct RuleMeta {
     /// The tier the built-in profile puts the rule in.
     pub tier: Tier,
     pub severity: Severity,
+    /// Whether and how the rule fixes what it finds, as the rule's doc
+    /// header says it: `fix: unsafe`, `fix: safe · creates a file`, `reported only`.
+    pub fix: &'static str,
     /// One line: what the rule detects.
     pub summary: &'static str,
     /// What the fix may break, in words.

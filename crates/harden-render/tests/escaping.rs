@@ -27,6 +27,7 @@ static HOSTILE: RuleMeta = RuleMeta {
     kind: FileKind::Devcontainer,
     tier: Tier::T1,
     severity: Severity::Error,
+    fix: "fix: unsafe",
     summary: "a rule whose message carries file content",
     breakage: "nothing",
     doc: "# XX001\n",

@@ -14,8 +14,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T1,
     severity: Severity::Warning,
+    fix: "fix: unsafe",
     summary: "A service keeps Docker's default Linux capabilities (no `cap_drop: [ALL]`)",
-    breakage: "Runtime `apt-get`, `sudo`, `chown` and raw-socket tools (ping) fail unless their capability is on the profile's allowlist",
+    breakage: "Runtime `apt-get`, `sudo`, `chown` and raw-socket tools fail when their capability is not on the allowlist",
     doc: include_str!("../../../../docs/rules/CP002.md"),
 };
 

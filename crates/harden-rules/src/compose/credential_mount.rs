@@ -11,8 +11,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T2,
     severity: Severity::Error,
+    fix: "fix: unsafe",
     summary: "A service bind-mounts host credentials (`~/.ssh`, `~/.aws`, `~/.gitconfig` ...) or a sensitive host directory",
-    breakage: "Tools in the container lose write access to (or the whole of) the host's credentials, which is the point",
+    breakage: "Tools in the container lose write access to (or all access to) the credentials; give the agent its own scoped tokens instead",
     doc: include_str!("../../../../docs/rules/CP009.md"),
 };
 

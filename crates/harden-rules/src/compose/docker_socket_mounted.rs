@@ -10,8 +10,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T1,
     severity: Severity::Error,
+    fix: "fix: unsafe",
     summary: "A service mounts the Docker daemon socket, which gives it control of the host",
-    breakage: "`docker` commands inside the container stop working; use a socket proxy that allows only what is needed",
+    breakage: "`docker` commands inside the container stop working",
     doc: include_str!("../../../../docs/rules/CP008.md"),
 };
 

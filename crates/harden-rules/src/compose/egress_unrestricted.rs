@@ -18,8 +18,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T4,
     severity: Severity::Warning,
+    fix: "fix: unsafe · creates files",
     summary: "An agent service can open connections to any host on the internet",
-    breakage: "High: installs and downloads from hosts not on the allowlist fail, other services are reachable only when listed with their port, and the agent's ports are published by its sidecar",
+    breakage: "- Installs and downloads from hosts that are not on the allowlist: extension marketplaces, other registries, `curl` to documentation sites. Add them to `[egress] allow` or the allowlist file.\n- Services the agent talks to over the network (a database, an MCP server) are reachable only when listed with their port.\n- With the resolver `127.0.0.11` (Docker's embedded DNS), most DNS queries match the loopback rule, because Docker's nat table redirects port 53 on that address to a local port first; queries to any other resolver are rejected.\n- The agent's ports are published by its sidecar; `docker compose port A` now answers for `A-egress`.\n- The agent starts when its sidecar has started, which can be a moment before the rules are in place. To wait for them, add `depends_on: {A-egress: {condition: service_healthy}}` to the agent.\n- When several compose files define the agent (a base file and an override), each gets the sidecar; compose merges the identical definitions",
     doc: include_str!("../../../../docs/rules/CP013.md"),
 };
 

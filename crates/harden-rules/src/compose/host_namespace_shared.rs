@@ -9,8 +9,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T1,
     severity: Severity::Error,
+    fix: "fix: unsafe",
     summary: "A service shares a namespace with the host (network, PID, IPC, UTS, cgroup or user)",
-    breakage: "Services that expect to reach the host's localhost, see host processes or use host IPC stop doing so",
+    breakage: "Services that expect the host's localhost, host processes or host IPC lose them",
     doc: include_str!("../../../../docs/rules/CP005.md"),
 };
 

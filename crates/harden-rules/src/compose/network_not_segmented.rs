@@ -16,8 +16,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T3,
     severity: Severity::Info,
+    fix: "fix: unsafe",
     summary: "Several services share one network, so a compromised agent can reach all of them",
-    breakage: "Agents no longer reach each other over the network; services that talk to each other need a network in common",
+    breakage: "Agents that talk to each other over the network (one agent calling another's dev server) lose that connection. Add a shared network for exactly the pairs that need it",
     doc: include_str!("../../../../docs/rules/CP011.md"),
 };
 

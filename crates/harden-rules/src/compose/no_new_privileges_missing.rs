@@ -13,8 +13,10 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T1,
     severity: Severity::Warning,
+    fix: "fix: unsafe",
     summary: "A service can gain privileges through setuid binaries (no `no-new-privileges:true`)",
-    breakage: "`sudo` and other setuid programs stop working inside the container",
+    breakage:
+        "`sudo` and other setuid programs stop working, including lifecycle scripts that use them",
     doc: include_str!("../../../../docs/rules/CP007.md"),
 };
 

@@ -11,8 +11,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T1,
     severity: Severity::Warning,
+    fix: "fix: unsafe",
     summary: "A port is published on every interface of the host, so anyone on the network can reach the service",
-    breakage: "Other machines on the network (a phone testing a web app, a colleague) can no longer reach the port; the host itself still can",
+    breakage: "Other machines (a phone testing a web app, a colleague, a VM) can no longer reach the port. The host itself still can",
     doc: include_str!("../../../../docs/rules/CP014.md"),
 };
 

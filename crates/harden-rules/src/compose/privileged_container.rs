@@ -10,6 +10,7 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T1,
     severity: Severity::Error,
+    fix: "fix: unsafe",
     summary: "A service runs privileged: every device and capability of the host, no seccomp or AppArmor",
     breakage: "Docker-in-Docker and anything that mounts filesystems or loads kernel modules stops working",
     doc: include_str!("../../../../docs/rules/CP003.md"),

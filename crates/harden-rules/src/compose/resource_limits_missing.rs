@@ -14,9 +14,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T1,
     severity: Severity::Warning,
+    fix: "fix: unsafe",
     summary: "A service runs without memory, CPU or process limits",
-    breakage:
-        "Services that need more than the profile's memory or CPUs get killed (OOM) or slow down",
+    breakage: "Services that need more than the limit get killed (OOM) or slowed. Legacy docker-compose v1 with a 3.x file ignores `deploy` unless run with `--compatibility`",
     doc: include_str!("../../../../docs/rules/CP001.md"),
 };
 

@@ -16,8 +16,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T3,
     severity: Severity::Warning,
+    fix: "fix: unsafe · creates a file",
     summary: "A service runs with Docker's default seccomp profile, which still allows ptrace and process_vm_readv (and io_uring before Docker 25.0)",
-    breakage: "gdb, strace, py-spy and profilers that attach to processes stop working, and so do sandboxes nested in the container (bubblewrap)",
+    breakage: "gdb, strace, py-spy, `node --cpu-prof` attach and rr; sandboxes nested inside the container (bubblewrap, used by Claude Code's and Codex's own sandboxes). A `docker compose` run with `--project-directory` elsewhere does not find the file",
     doc: include_str!("../../../../docs/rules/CP012.md"),
 };
 

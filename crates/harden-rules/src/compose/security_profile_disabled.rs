@@ -9,8 +9,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T1,
     severity: Severity::Error,
+    fix: "fix: unsafe",
     summary: "`security_opt` turns off seccomp, AppArmor, SELinux labels or /proc masking",
-    breakage: "Debuggers on old kernels and tools that need the blocked syscalls; use a custom seccomp profile instead",
+    breakage: "Debuggers on old kernels and tools that need blocked syscalls",
     doc: include_str!("../../../../docs/rules/CP006.md"),
 };
 

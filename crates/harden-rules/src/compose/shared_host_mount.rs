@@ -13,8 +13,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Compose,
     tier: Tier::T2,
     severity: Severity::Warning,
+    fix: "fix: display-only",
     summary: "The same host path or named volume is mounted writable into several services",
-    breakage: "Services that exchange files through the shared mount stop seeing each other's writes when made read-only",
+    breakage: "Services that exchange files through the mount stop seeing each other's writes",
     doc: include_str!("../../../../docs/rules/CP010.md"),
 };
 

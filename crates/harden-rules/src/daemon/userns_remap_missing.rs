@@ -11,8 +11,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::DockerDaemon,
     tier: Tier::T4,
     severity: Severity::Warning,
+    fix: "fix: unsafe",
     summary: "The Docker daemon runs containers without user-namespace remapping: root in a container is root on the host",
-    breakage: "High: files on bind mounts show shifted owners, existing images and volumes are re-created under the remapped root, and --privileged, host networking and host PID stop working with remapping on",
+    breakage: "Files on bind mounts show shifted owners; images and volumes are stored anew under the remapped root; `--privileged`, host networking and host PID are refused for remapped containers",
     doc: include_str!("../../../../docs/rules/DM001.md"),
 };
 

@@ -13,9 +13,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Devcontainer,
     tier: Tier::T1,
     severity: Severity::Warning,
+    fix: "fix: unsafe",
     summary: "An `appPort` string publishes a port on every interface of the host",
-    breakage:
-        "Other machines on the network can no longer reach the port; the host itself still can",
+    breakage: "Other machines on the network can no longer reach the port",
     doc: include_str!("../../../../docs/rules/DC009.md"),
 };
 

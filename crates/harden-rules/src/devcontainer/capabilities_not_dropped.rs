@@ -13,8 +13,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Devcontainer,
     tier: Tier::T1,
     severity: Severity::Warning,
+    fix: "fix: unsafe",
     summary: "The container keeps Docker's default Linux capabilities",
-    breakage: "Runtime `apt-get`, `sudo`, `chown` and raw-socket tools (ping) fail unless their capability is on the profile's allowlist",
+    breakage: "Runtime `apt-get`, `sudo`, `chown` and raw-socket tools such as `ping` fail when their capability is not on the allowlist",
     doc: include_str!("../../../../docs/rules/DC002.md"),
 };
 

@@ -12,8 +12,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Devcontainer,
     tier: Tier::T1,
     severity: Severity::Error,
+    fix: "fix: unsafe",
     summary: "A capability that allows escaping the container or undoing its firewall is added",
-    breakage: "Debuggers that attach with ptrace (gdb, strace, py-spy) and in-container firewall scripts that need NET_ADMIN stop working",
+    breakage: "Debuggers that attach with ptrace (gdb, strace, py-spy) and in-container firewall scripts that need NET_ADMIN. Keep the firewall in a sidecar instead (tier 4 egress allowlist)",
     doc: include_str!("../../../../docs/rules/DC004.md"),
 };
 

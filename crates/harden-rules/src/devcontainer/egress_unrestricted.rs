@@ -12,8 +12,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Devcontainer,
     tier: Tier::T4,
     severity: Severity::Warning,
+    fix: "fix: unsafe · creates files",
     summary: "The dev container can open connections to any host on the internet",
-    breakage: "High: installs and downloads from hosts not on the allowlist fail (extension marketplaces, other registries), the container gains NET_ADMIN for its entrypoint, and it stops at start when the firewall cannot load (containerUser not root, no iptables)",
+    breakage: "- Installs and downloads from hosts not on the allowlist: VS Code extensions install from the marketplace, which is not on the default list; add `marketplace.visualstudio.com`, `*.vscode-cdn.net` hosts or others to `[egress] allow` or the allowlist file as you need them.\n- The entrypoint runs as the container user: with `containerUser` (or the image's `USER`) set to a non-root user, iptables cannot load and the container stops. Keep `containerUser` root and `remoteUser` non-root.\n- The container holds NET_ADMIN so that the entrypoint can load the rules. A process that becomes root inside the container can undo them: keep no-new-privileges (DC007) on, no general sudo (DF002), a non-root `remoteUser`. The compose sidecar of CP013 does not have this limit.\n- Images without apt-get or dnf (Alpine) fail to build with a message",
     doc: include_str!("../../../../docs/rules/DC011.md"),
 };
 

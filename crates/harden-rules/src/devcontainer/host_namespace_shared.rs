@@ -9,8 +9,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Devcontainer,
     tier: Tier::T1,
     severity: Severity::Error,
+    fix: "fix: unsafe",
     summary: "The container shares a namespace with the host (network, PID, IPC, UTS, user or cgroup)",
-    breakage: "Services the container reached on the host's localhost need a published port or `host.docker.internal`; tools that inspect host processes stop seeing them",
+    breakage: "Services reached on the host's `localhost` need a published port or `host.docker.internal`; tools that inspect host processes stop seeing them",
     doc: include_str!("../../../../docs/rules/DC005.md"),
 };
 

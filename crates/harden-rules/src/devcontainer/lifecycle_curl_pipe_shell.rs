@@ -12,8 +12,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Devcontainer,
     tier: Tier::T1,
     severity: Severity::Error,
+    fix: "fix: unsafe with a checksum, otherwise shown only",
     summary: "A lifecycle command runs a downloaded script without any check (`curl … | sh`); `initializeCommand` does so on the host",
-    breakage: "The command fails when the upstream script changes, until the checksum is updated",
+    breakage: "The command fails whenever the upstream script changes, until the checksum is updated",
     doc: include_str!("../../../../docs/rules/DC008.md"),
 };
 

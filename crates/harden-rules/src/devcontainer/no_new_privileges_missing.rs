@@ -12,8 +12,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Devcontainer,
     tier: Tier::T1,
     severity: Severity::Warning,
+    fix: "fix: unsafe",
     summary: "Processes in the container can gain privileges through setuid binaries such as sudo",
-    breakage: "`sudo` and every setuid program stop working, including lifecycle commands and firewall scripts that call sudo",
+    breakage: "`sudo` and every setuid program, including lifecycle commands and firewall scripts (`sudo init-firewall.sh`) that call sudo",
     doc: include_str!("../../../../docs/rules/DC007.md"),
 };
 

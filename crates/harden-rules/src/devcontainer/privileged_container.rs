@@ -11,8 +11,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Devcontainer,
     tier: Tier::T1,
     severity: Severity::Error,
+    fix: "fix: unsafe",
     summary: "The container runs privileged: every device and capability of the host, no seccomp or AppArmor",
-    breakage: "Docker-in-Docker and anything that mounts filesystems or loads kernel modules stops working",
+    breakage: "Docker-in-Docker, and anything that mounts filesystems, loads kernel modules or talks to devices directly",
     doc: include_str!("../../../../docs/rules/DC003.md"),
 };
 

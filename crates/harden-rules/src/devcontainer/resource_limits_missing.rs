@@ -11,8 +11,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Devcontainer,
     tier: Tier::T1,
     severity: Severity::Warning,
+    fix: "fix: safe",
     summary: "The container runs without memory, swap, CPU or process limits",
-    breakage: "Builds or test suites that need more than the profile's memory or CPUs get killed (OOM) or slow down",
+    breakage: "Builds or test suites that need more than the limits are killed (out of memory) or run slower. Raise the values in a custom profile",
     doc: include_str!("../../../../docs/rules/DC001.md"),
 };
 

@@ -13,8 +13,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Devcontainer,
     tier: Tier::T3,
     severity: Severity::Warning,
+    fix: "fix: unsafe · creates a file",
     summary: "The container runs with Docker's default seccomp profile, which still allows ptrace and process_vm_readv (and io_uring before Docker 25.0)",
-    breakage: "gdb, strace, py-spy and profilers that attach to processes stop working, and so do sandboxes nested in the container (bubblewrap)",
+    breakage: "gdb, strace, py-spy, `node --cpu-prof` attach and rr; sandboxes nested inside the container (bubblewrap, used by Claude Code's and Codex's own sandboxes)",
     doc: include_str!("../../../../docs/rules/DC010.md"),
 };
 

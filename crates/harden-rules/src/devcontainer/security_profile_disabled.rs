@@ -9,8 +9,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Devcontainer,
     tier: Tier::T1,
     severity: Severity::Error,
+    fix: "fix: unsafe",
     summary: "seccomp, AppArmor, SELinux labelling or /proc masking is turned off",
-    breakage: "ptrace-based debuggers on old kernels and features that rely on `label=disable` (docker-outside-of-docker on SELinux hosts) may stop working",
+    breakage: "ptrace-based debuggers on kernels older than 4.8, and features that rely on `label=disable` on SELinux hosts (docker-outside-of-docker)",
     doc: include_str!("../../../../docs/rules/DC006.md"),
 };
 

@@ -12,8 +12,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Dockerfile,
     tier: Tier::T1,
     severity: Severity::Warning,
+    fix: "fix: unsafe with a checksum, otherwise shown only",
     summary: "`ADD` fetches a URL without `--checksum`: whatever the server sends goes into the image",
-    breakage: "The build fails when the remote file changes; `--checksum` needs BuildKit with Dockerfile syntax 1.6 or later",
+    breakage: "The build fails when the remote file changes. `--checksum` needs BuildKit with Dockerfile syntax 1.6 or later (Docker 24+, or `# syntax=docker/dockerfile:1.6`)",
     doc: include_str!("../../../../docs/rules/DF004.md"),
 };
 

@@ -13,8 +13,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Dockerfile,
     tier: Tier::T1,
     severity: Severity::Error,
+    fix: "fix: unsafe with a checksum, otherwise shown only",
     summary: "A downloaded script runs without any check of what was downloaded (`curl … | sh`)",
-    breakage: "The build fails when the upstream script changes, until the checksum is updated",
+    breakage: "The build fails whenever the upstream script changes, until the checksum is updated: that is the point, but it means a manual update when the vendor ships a new installer",
     doc: include_str!("../../../../docs/rules/DF001.md"),
 };
 

@@ -14,8 +14,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Dockerfile,
     tier: Tier::T4,
     severity: Severity::Info,
+    fix: "fix: unsafe (high breakage)",
     summary: "The image keeps download and network tools (curl, wget, nc, socat) an attacker inside the container can use",
-    breakage: "High: anything that downloads at run time (extension installs, `curl` in lifecycle scripts, docker-outside-of-docker's socat) breaks, and with setuid bits cleared `sudo`, `su` and `passwd` stop working",
+    breakage: "Much: anything that downloads at run time (editor extension installs, `curl` in lifecycle scripts, language version managers), docker-outside-of-docker (socat), and with setuid bits cleared `sudo`, `su`, `passwd` and `ping`. Trim the lists in a custom profile",
     doc: include_str!("../../../../docs/rules/DF006.md"),
 };
 

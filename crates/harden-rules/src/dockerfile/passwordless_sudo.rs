@@ -12,8 +12,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Dockerfile,
     tier: Tier::T2,
     severity: Severity::Warning,
+    fix: "fix: unsafe",
     summary: "A sudoers rule lets a user run every command as root without a password (`NOPASSWD: ALL`)",
-    breakage: "Lifecycle scripts and tools that call `sudo` stop working (sudo now asks for a password the user does not have)",
+    breakage: "Lifecycle scripts (`postCreateCommand`, …) and tools that call `sudo` fail. Give those commands their own `NOPASSWD:` rule, or run them at build time as root",
     doc: include_str!("../../../../docs/rules/DF002.md"),
 };
 

@@ -14,8 +14,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Dockerfile,
     tier: Tier::T1,
     severity: Severity::Warning,
+    fix: "fix: unsafe",
     summary: "The image runs as root: the final stage sets no USER, or its last USER is root",
-    breakage: "Entrypoints and lifecycle commands that need root (installing packages, writing to /etc or root-owned mounts) fail with permission errors",
+    breakage: "Entrypoints and lifecycle commands that need root: package installs, writes to `/etc`, root-owned bind mounts (UID mismatch)",
     doc: include_str!("../../../../docs/rules/DF003.md"),
 };
 

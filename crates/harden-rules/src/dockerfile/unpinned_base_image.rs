@@ -10,8 +10,9 @@ pub static META: RuleMeta = RuleMeta {
     kind: FileKind::Dockerfile,
     tier: Tier::T1,
     severity: Severity::Warning,
+    fix: "reported only",
     summary: "A `FROM` image has no tag or the tag `latest`: each build may get a different image",
-    breakage: "None from the report; pinning means updating the tag or digest on purpose",
+    breakage: "Nothing from the report",
     doc: include_str!("../../../../docs/rules/DF005.md"),
 };
 
