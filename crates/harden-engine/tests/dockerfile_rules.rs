@@ -11,12 +11,32 @@ use harden_engine::{process_text, Decision, Settings};
 
 const SHA: &str = "d6f2bd4e1a4c2f1e8c9b7a6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f";
 
+macro_rules! fixture {
+    ($test:ident, $file:expr) => {
+        #[test]
+        #[allow(non_snake_case)]
+        fn $test() {
+            dockerfile_fixture($file);
+        }
+    };
+}
+
+include!(concat!(env!("OUT_DIR"), "/dockerfile_fixtures.rs"));
+
 #[test]
-fn dockerfile_fixtures() {
-    let files = common::fixtures("dockerfile");
-    assert!(files.len() >= 12, "fixtures missing");
-    for path in files {
-        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+fn the_dockerfile_fixtures_are_there() {
+    assert!(
+        common::fixtures("dockerfile").len() >= 12,
+        "fixtures missing"
+    );
+}
+
+fn dockerfile_fixture(name: &str) {
+    let path = common::repo_root()
+        .join("tests/fixtures/dockerfile")
+        .join(name);
+    {
+        let name = name.to_string();
         let text = std::fs::read_to_string(&path).unwrap();
         let code = common::fixture_rule(&path);
         let mut settings = common::settings_for(code.as_deref());
