@@ -75,6 +75,12 @@ fn is_dockerfile_name(name: &str) -> bool {
         ".jinja",
         ".erb",
         ".md",
+        ".tmlanguage",
+        ".tmlanguage.json",
+        ".sublime-syntax",
+        ".json",
+        ".txt",
+        ".sh",
         ".orig",
         ".bak",
     ];

@@ -138,15 +138,30 @@ pub fn write_diff_summary(out: &mut impl Write, outcomes: &[(String, FileOutcome
     }
 }
 
+/// `1 file`, `2 files`, `2 fixes`.
+pub fn plural(n: usize, word: &str) -> String {
+    match n {
+        1 => format!("1 {word}"),
+        _ if word.ends_with(['s', 'x']) => format!("{n} {word}es"),
+        _ => format!("{n} {word}s"),
+    }
+}
+
 pub fn write_check_summary(out: &mut impl Write, outcomes: &[(String, FileOutcome)], files: usize) {
     let findings: usize = outcomes.iter().map(|(_, o)| o.findings.len()).sum();
     let fixable: usize = outcomes
         .iter()
         .flat_map(|(_, o)| &o.findings)
-        .filter(|f| f.fix.is_some())
+        .filter(|f| {
+            f.fix
+                .as_ref()
+                .is_some_and(|x| x.applicability > harden_core::Applicability::DisplayOnly)
+        })
         .count();
     let _ = writeln!(
         out,
-        "{findings} findings ({fixable} fixable) in {files} files"
+        "{} ({fixable} fixable) in {}",
+        plural(findings, "finding"),
+        plural(files, "file")
     );
 }

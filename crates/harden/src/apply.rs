@@ -306,9 +306,9 @@ pub fn apply(args: &ApplyArgs) -> u8 {
     };
     let _ = writeln!(
         err,
-        "{verb} {} fixes ({} files written, {} created), skipped {}, left for manual follow-up {}",
-        prompter.applied,
-        written_files,
+        "{verb} {} ({} written, {} created), skipped {}, left for manual follow-up {}",
+        output::plural(prompter.applied, "fix"),
+        output::plural(written_files, "file"),
         created_files,
         prompter.skipped,
         follow_up.len()

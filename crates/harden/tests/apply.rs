@@ -37,7 +37,7 @@ fn interactive_session_on_a_pseudo_terminal() {
     );
     assert!(
         screen.contains(
-            "applied 2 fixes (1 files written, 0 created), skipped 1, left for manual follow-up 3"
+            "applied 2 fixes (1 file written, 0 created), skipped 1, left for manual follow-up 3"
         ),
         "{screen}"
     );
@@ -45,7 +45,7 @@ fn interactive_session_on_a_pseudo_terminal() {
     // y: privileged removed; n: SYS_ADMIN kept; a: the safe limits applied; q: nothing else
     assert_eq!(
         std::fs::read_to_string(file).unwrap(),
-        "{\n  \"image\": \"x\",\n  \"capAdd\": [\"SYS_ADMIN\"],\n  \"runArgs\": [\"--memory=8g\", \"--memory-swap=8g\", \"--cpus=4\", \"--pids-limit=1024\"]\n}\n"
+        "{\n  \"image\": \"x\",\n  \"capAdd\": [\"SYS_ADMIN\"],\n  \"runArgs\": [\"--memory=8g\", \"--memory-swap=8g\", \"--cpus=2\", \"--pids-limit=1024\"]\n}\n"
     );
 }
 
