@@ -72,6 +72,8 @@ pub struct EgressParams {
     pub agent_services: Vec<String>,
     /// How often the script re-resolves the allowlist when looping; 0 runs once.
     pub refresh_seconds: u32,
+    /// Words in a lifecycle command that mark a dev container's own firewall.
+    pub own_firewall_markers: Vec<String>,
 }
 
 /// User-namespace remapping (tier 4).

@@ -25,8 +25,14 @@ pub static RULE: RuleDef = RuleDef {
 
 fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
+    // An own firewall needs its NET_ADMIN: removing it would switch the
+    // project's egress control off.
+    let firewall = super::own_firewall(doc, cx.profile).is_some();
     let dangerous = |cap: &str| {
         let cap = normalize_cap(cap);
+        if firewall && cap == "NET_ADMIN" {
+            return false;
+        }
         cx.profile
             .capabilities
             .dangerous

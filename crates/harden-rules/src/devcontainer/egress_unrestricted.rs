@@ -50,7 +50,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
             .any(|m| m.key.trim_end_matches('/').rsplit('/').next() == Some(egress::FEATURE_DIR))
     });
     let args = run_args::node(doc).map(run_args::parse).unwrap_or_default();
-    if has_feature || network_closed(&args) {
+    if has_feature || network_closed(&args) || super::own_firewall(doc, cx.profile).is_some() {
         return Vec::new();
     }
     let range = features.map_or_else(|| root.range.clone(), |f| f.key_range.clone());

@@ -182,6 +182,77 @@ pub fn remove_from_top_level_array(
 }
 
 /// Upper-cased capability name without the `CAP_` prefix.
+/// The lifecycle commands, each as one text (the forms: a string, an
+/// array of words, or an object of named commands).
+pub fn lifecycle_commands(doc: &JsoncDoc) -> Vec<(&'static str, String)> {
+    const KEYS: [&str; 6] = [
+        "initializeCommand",
+        "onCreateCommand",
+        "updateContentCommand",
+        "postCreateCommand",
+        "postStartCommand",
+        "postAttachCommand",
+    ];
+    fn texts(node: &Node, out: &mut Vec<String>) {
+        if let Some(s) = node.as_str() {
+            out.push(s.to_string());
+        } else if let Some(items) = node.elements() {
+            let words: Vec<&str> = items.iter().filter_map(Node::as_str).collect();
+            out.push(words.join(" "));
+        } else if let Some(members) = node.members() {
+            for m in members {
+                texts(&m.value, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for key in KEYS {
+        if let Some(m) = doc.root().get(key) {
+            let mut found = Vec::new();
+            texts(&m.value, &mut found);
+            out.extend(found.into_iter().map(|t| (key, t)));
+        }
+    }
+    out
+}
+
+/// Whether the config adds capability `cap` (in `capAdd` or a `runArgs`
+/// `--cap-add`).
+pub fn adds_capability(doc: &JsoncDoc, cap: &str) -> bool {
+    let want = normalize_cap(cap);
+    let in_cap_add = top_level_strings(doc, "capAdd")
+        .iter()
+        .any(|(_, _, c)| normalize_cap(c) == want);
+    let in_run_args = run_args::node(doc).is_some_and(|array| {
+        run_args::parse(array)
+            .into_iter()
+            .filter(|a| a.is("--cap-add"))
+            .filter_map(|a| a.value)
+            .any(|v| v.split(',').any(|c| normalize_cap(c) == want))
+    });
+    in_cap_add || in_run_args
+}
+
+/// The dev container's own egress firewall: it holds NET_ADMIN and a
+/// lifecycle command names a firewall tool (`[egress] own_firewall_markers`).
+/// Returns that command, for messages.
+pub fn own_firewall(
+    doc: &JsoncDoc,
+    profile: &harden_profile::Profile,
+) -> Option<(&'static str, String)> {
+    if !adds_capability(doc, "NET_ADMIN") {
+        return None;
+    }
+    lifecycle_commands(doc).into_iter().find(|(_, text)| {
+        let lower = text.to_ascii_lowercase();
+        profile
+            .egress
+            .own_firewall_markers
+            .iter()
+            .any(|m| lower.contains(&m.to_ascii_lowercase()))
+    })
+}
+
 pub fn normalize_cap(cap: &str) -> String {
     let upper = cap.trim().to_ascii_uppercase();
     upper

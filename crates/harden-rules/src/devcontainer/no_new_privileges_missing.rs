@@ -103,14 +103,35 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         "securityOpt:no-new-privileges",
         "no-new-privileges is not set",
     );
+    // A lifecycle command that calls sudo stops working under
+    // no-new-privileges: the fix is shown, never written by policy.
+    let sudo = super::lifecycle_commands(doc)
+        .into_iter()
+        .find(|(_, text)| {
+            text.split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+                .any(|w| w == "sudo")
+        });
+    let applicability = if sudo.is_some() {
+        Applicability::DisplayOnly
+    } else {
+        Applicability::Unsafe
+    };
     match append_to_top_level_array(
         doc,
         "securityOpt",
         vec![Value::String(WANTED.into())],
         format!("Add `{WANTED}` to securityOpt"),
-        Applicability::Unsafe,
+        applicability,
     ) {
-        Some(fix) => vec![finding.with_fix(fix)],
+        Some(fix) => {
+            let finding = finding.with_fix(fix);
+            match sudo {
+                Some((key, text)) => vec![finding.with_note(format!(
+                    "shown only: `{key}` runs `{text}`, and sudo cannot raise privileges under no-new-privileges, so that command would fail at every start; run it as root before the user's commands (an entrypoint, or the tier-4 egress feature for a firewall), then add the option"
+                ))],
+                None => vec![finding],
+            }
+        }
         None => vec![finding.with_note("securityOpt is not an array")],
     }
 }
