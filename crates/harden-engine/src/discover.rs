@@ -20,7 +20,7 @@ const SKIPPED_DIRS: &[&str] = &[
 ];
 
 /// Hidden directories that hold configs harden reads.
-const HIDDEN_DIRS_READ: &[&str] = &[".devcontainer", ".github"];
+const HIDDEN_DIRS_READ: &[&str] = &[".devcontainer", ".github", ".claude", ".codex"];
 
 const MAX_DEPTH: usize = 32;
 
@@ -54,6 +54,10 @@ pub fn kind_of(path: &Path) -> Option<FileKind> {
         {
             Some(FileKind::Devcontainer)
         }
+        "settings.json" | "settings.local.json" if parent == Some(".claude") => {
+            Some(FileKind::ClaudeSettings)
+        }
+        "managed-settings.json" => Some(FileKind::ClaudeSettings),
         _ if is_compose_name(name) => Some(FileKind::Compose),
         _ if is_dockerfile_name(name) => Some(FileKind::Dockerfile),
         _ => None,
@@ -195,7 +199,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
                     None => errors.push(FileError::new(
                         &shown,
                         None,
-                        "not a file harden reads (devcontainer.json, compose.yaml, docker-compose*.yml, Dockerfile)",
+                        "not a file harden reads (devcontainer.json, compose.yaml, docker-compose*.yml, Dockerfile, .claude/settings.json, managed-settings.json)",
                     )),
                 }
             }

@@ -30,7 +30,7 @@ use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 use harden_rules::ComposeCx;
 use harden_rules::DockerfileCx;
-use harden_rules::{Check, DaemonCx, DevcontainerCx, RuleDef};
+use harden_rules::{Check, ClaudeCx, ClaudeLayer, DaemonCx, DevcontainerCx, RuleDef};
 use harden_yaml::YamlDoc;
 
 /// What a run checks: the profile, the highest tier, and the project's
@@ -45,6 +45,8 @@ pub struct Settings {
     pub no_ignore: bool,
     /// Values the user supplied for findings' input requests (a download's sha256).
     pub inputs: FixInputs,
+    /// The Claude Code version whose keys may be written (`--claude-version`).
+    pub claude_version: Option<String>,
 }
 
 impl Settings {
@@ -56,6 +58,7 @@ impl Settings {
             ignores: Vec::new(),
             no_ignore: false,
             inputs: FixInputs::default(),
+            claude_version: None,
         }
     }
 
@@ -213,6 +216,24 @@ fn process_kind(
             };
             run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
         }
+        FileKind::ClaudeSettings => {
+            let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+            let layer = ClaudeLayer::of(Path::new(display_path), home.as_deref());
+            let check = |doc: &JsoncDoc| {
+                let cx = ClaudeCx {
+                    doc,
+                    profile: &settings.profile,
+                    layer,
+                    version: settings.claude_version.as_deref(),
+                };
+                let found = run_rules(&rules, &cx, |c| match c {
+                    Check::Claude(f) => Some(*f),
+                    _ => None,
+                });
+                harden_rules::claude::gate(&cx, found)
+            };
+            run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
+        }
         other => Err(FileError::new(
             display_path,
             None,
@@ -229,7 +250,9 @@ pub fn parse_value(
 ) -> Result<serde_json::Value, harden_core::ParseError> {
     use harden_core::Document;
     match kind {
-        FileKind::Devcontainer | FileKind::DockerDaemon => JsoncDoc::parse(text).map(|d| d.value()),
+        FileKind::Devcontainer | FileKind::DockerDaemon | FileKind::ClaudeSettings => {
+            JsoncDoc::parse(text).map(|d| d.value())
+        }
         FileKind::Compose => harden_yaml::YamlDoc::parse(text).map(|d| d.value()),
         FileKind::Dockerfile => harden_dockerfile::DockerfileDoc::parse(text).map(|d| d.value()),
         other => Err(harden_core::ParseError::new(

@@ -25,6 +25,35 @@ pub struct Profile {
     pub seccomp: SeccompParams,
     pub userns: UsernsParams,
     pub egress: EgressParams,
+    pub claude: ClaudeParams,
+    pub codex: CodexParams,
+}
+
+/// Claude Code settings: what the CC rules write and which versions know it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaudeParams {
+    /// The version assumed without `--claude-version`.
+    pub baseline_version: String,
+    /// Dotted key path to the first version that reads it; a key not listed
+    /// is never written.
+    pub key_versions: BTreeMap<String, String>,
+    /// Paths whose reads are denied (`Read(path)` rules).
+    pub deny_read: Vec<String>,
+    /// Paths whose edits are denied (`Edit(path)` rules).
+    pub deny_edit: Vec<String>,
+    /// Allow rules that approve a whole tool.
+    pub broad_allow: Vec<String>,
+}
+
+/// Codex CLI `config.toml`: the values the CX rules write.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodexParams {
+    pub sandbox_mode: String,
+    pub approval_policy: String,
+    /// `shell_environment_policy.exclude` patterns of secret variables.
+    pub env_exclude: Vec<String>,
 }
 
 /// The egress allowlist and the firewall script that enforces it (tier 4).

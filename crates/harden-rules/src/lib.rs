@@ -4,6 +4,7 @@
 //! parameters from the profile and report findings with fixes built by the
 //! format crates' edit builders.
 
+pub mod claude;
 pub mod compose;
 pub mod daemon;
 pub mod devcontainer;
@@ -15,6 +16,7 @@ use harden_core::{FileKind, Finding, RuleMeta};
 use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 
+pub use claude::{ClaudeCx, ClaudeLayer};
 pub use compose::{ComposeCx, ComposeUsage};
 pub use devcontainer::ComposeTarget;
 pub use dockerfile::DockerfileCx;
@@ -37,6 +39,7 @@ pub enum Check {
     Compose(fn(&ComposeCx<'_>) -> Vec<Finding>),
     Dockerfile(fn(&DockerfileCx<'_>) -> Vec<Finding>),
     Daemon(fn(&DaemonCx<'_>) -> Vec<Finding>),
+    Claude(fn(&ClaudeCx<'_>) -> Vec<Finding>),
 }
 
 /// What a Docker daemon.json check sees.
@@ -62,6 +65,7 @@ pub fn all_rules() -> Vec<&'static RuleDef> {
     rules.extend(compose::RULES.iter().copied());
     rules.extend(dockerfile::RULES.iter().copied());
     rules.extend(daemon::RULES.iter().copied());
+    rules.extend(claude::RULES.iter().copied());
     rules.sort_by_key(|r| r.meta.code);
     rules
 }
