@@ -58,6 +58,12 @@ pub fn kind_of(path: &Path) -> Option<FileKind> {
             Some(FileKind::ClaudeSettings)
         }
         "managed-settings.json" => Some(FileKind::ClaudeSettings),
+        "config.toml" if parent == Some("codex") && grandparent == Some("etc") => {
+            Some(FileKind::CodexConfig)
+        }
+        _ if parent == Some(".codex") && name.ends_with("config.toml") => {
+            Some(FileKind::CodexConfig)
+        }
         _ if is_compose_name(name) => Some(FileKind::Compose),
         _ if is_dockerfile_name(name) => Some(FileKind::Dockerfile),
         _ => None,
@@ -199,7 +205,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
                     None => errors.push(FileError::new(
                         &shown,
                         None,
-                        "not a file harden reads (devcontainer.json, compose.yaml, docker-compose*.yml, Dockerfile, .claude/settings.json, managed-settings.json)",
+                        "not a file harden reads (devcontainer.json, compose.yaml, docker-compose*.yml, Dockerfile, .claude/settings.json, managed-settings.json, .codex/config.toml)",
                     )),
                 }
             }

@@ -30,7 +30,8 @@ use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 use harden_rules::ComposeCx;
 use harden_rules::DockerfileCx;
-use harden_rules::{Check, ClaudeCx, ClaudeLayer, DaemonCx, DevcontainerCx, RuleDef};
+use harden_rules::{Check, ClaudeCx, ClaudeLayer, CodexCx, CodexLayer, DaemonCx, DevcontainerCx, RuleDef};
+use harden_toml::TomlDoc;
 use harden_yaml::YamlDoc;
 
 /// What a run checks: the profile, the highest tier, and the project's
@@ -234,11 +235,22 @@ fn process_kind(
             };
             run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
         }
-        other => Err(FileError::new(
-            display_path,
-            None,
-            format!("{} files are not supported yet", other.name()),
-        )),
+        FileKind::CodexConfig => {
+            let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+            let layer = CodexLayer::of(Path::new(display_path), home.as_deref());
+            let check = |doc: &TomlDoc| {
+                let cx = CodexCx {
+                    doc,
+                    profile: &settings.profile,
+                    layer,
+                };
+                run_rules(&rules, &cx, |c| match c {
+                    Check::Codex(f) => Some(*f),
+                    _ => None,
+                })
+            };
+            run_checked::<TomlDoc>(display_path, text, settings, &check, decide)
+        }
     }
 }
 
@@ -255,11 +267,7 @@ pub fn parse_value(
         }
         FileKind::Compose => harden_yaml::YamlDoc::parse(text).map(|d| d.value()),
         FileKind::Dockerfile => harden_dockerfile::DockerfileDoc::parse(text).map(|d| d.value()),
-        other => Err(harden_core::ParseError::new(
-            1,
-            1,
-            format!("{} files are not supported yet", other.name()),
-        )),
+        FileKind::CodexConfig => TomlDoc::parse(text).map(|d| d.value()),
     }
 }
 

@@ -123,3 +123,21 @@ fn run_kind(manifest_kind: &str, kind: FileKind, at_least: usize) {
 fn every_corpus_claude_settings_file_at_every_tier() {
     run_kind("claude-settings", FileKind::ClaudeSettings, 20);
 }
+
+#[test]
+fn every_corpus_codex_config_at_every_tier() {
+    run_kind("codex-toml", FileKind::CodexConfig, 7);
+}
+
+#[test]
+fn the_locality_check_can_fail() {
+    let text = "{\n  \"a\": 1,\n  \"b\": 2,\n  \"c\": 3,\n  \"d\": 4\n}\n";
+    let settings = Settings::new(Profile::builtin(), Tier::MAX);
+    let out = common::try_fix_all_at(FileKind::ClaudeSettings, ".claude/settings.json", text, &settings).unwrap();
+    let first = out.applied.first().expect("a fix applies to a bare settings file");
+    let moved = text.replace("\"a\": 1", "\"a\": 9");
+    let fixed = harden_core::apply_edits(&moved, &first.fix.as_ref().unwrap().edits).unwrap();
+    assert!(common::only_edited_lines_changed(text, &fixed, std::slice::from_ref(first)).is_err());
+    let fixed = harden_core::apply_edits(text, &first.fix.as_ref().unwrap().edits).unwrap();
+    assert!(common::only_edited_lines_changed(text, &fixed, std::slice::from_ref(first)).is_ok());
+}

@@ -5,6 +5,7 @@
 //! format crates' edit builders.
 
 pub mod claude;
+pub mod codex;
 pub mod compose;
 pub mod daemon;
 pub mod devcontainer;
@@ -17,6 +18,7 @@ use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 
 pub use claude::{ClaudeCx, ClaudeLayer};
+pub use codex::{CodexCx, CodexLayer};
 pub use compose::{ComposeCx, ComposeUsage};
 pub use devcontainer::ComposeTarget;
 pub use dockerfile::DockerfileCx;
@@ -40,6 +42,7 @@ pub enum Check {
     Dockerfile(fn(&DockerfileCx<'_>) -> Vec<Finding>),
     Daemon(fn(&DaemonCx<'_>) -> Vec<Finding>),
     Claude(fn(&ClaudeCx<'_>) -> Vec<Finding>),
+    Codex(fn(&CodexCx<'_>) -> Vec<Finding>),
 }
 
 /// What a Docker daemon.json check sees.
@@ -66,6 +69,7 @@ pub fn all_rules() -> Vec<&'static RuleDef> {
     rules.extend(dockerfile::RULES.iter().copied());
     rules.extend(daemon::RULES.iter().copied());
     rules.extend(claude::RULES.iter().copied());
+    rules.extend(codex::RULES.iter().copied());
     rules.sort_by_key(|r| r.meta.code);
     rules
 }

@@ -138,13 +138,19 @@ impl TomlDoc {
     /// give back this file's bytes unedited (then the edit could not be minimal).
     pub fn edit(&self, f: impl FnOnce(&mut DocumentMut) -> Option<()>) -> Option<Vec<Edit>> {
         let crlf = self.source.line_ending == LineEnding::Crlf;
+        let final_newline = self.source.final_newline;
         let render = |d: &DocumentMut| {
             let s = d.to_string();
-            if crlf {
+            let mut s = if crlf {
                 s.replace("\r\n", "\n").replace('\n', "\r\n")
             } else {
                 s
+            };
+            let eol = if crlf { "\r\n" } else { "\n" };
+            if !final_newline && s.ends_with(eol) {
+                s.truncate(s.len() - eol.len());
             }
+            s
         };
         let mut doc: DocumentMut = self.text.parse().ok()?;
         if render(&doc) != self.text {

@@ -72,3 +72,12 @@ fn ranges_point_at_the_key_and_value() {
     let r = doc.range_of(&["sandbox_workspace_write", "network_access"]);
     assert_eq!(&text[r], "network_access = true");
 }
+
+#[test]
+fn no_final_newline_stays_so() {
+    let doc = TomlDoc::parse("[mcp_servers.x]\ncommand = \"npx\"").unwrap();
+    let edits = doc.edit(|d| set(d, &["sandbox_mode"], "workspace-write".into())).unwrap();
+    let out = apply(&doc, &edits);
+    assert!(!out.ends_with('\n'), "{out:?}");
+    assert!(out.starts_with("sandbox_mode = \"workspace-write\"\n"), "{out:?}");
+}
