@@ -30,7 +30,9 @@ use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 use harden_rules::ComposeCx;
 use harden_rules::DockerfileCx;
-use harden_rules::{Check, ClaudeCx, ClaudeLayer, CodexCx, CodexLayer, DaemonCx, DevcontainerCx, RuleDef};
+use harden_rules::{
+    Check, ClaudeCx, ClaudeLayer, CodexCx, CodexLayer, DaemonCx, DevcontainerCx, RuleDef,
+};
 use harden_toml::TomlDoc;
 use harden_yaml::YamlDoc;
 

@@ -24,8 +24,12 @@ fn claude_schema() -> jsonschema::Validator {
 fn shown_path(kind: FileKind, file: &str) -> String {
     let name = file.rsplit("__").next().unwrap_or(file);
     match kind {
-        FileKind::ClaudeSettings if name == "managed-settings.json" => "managed-settings.json".into(),
-        FileKind::ClaudeSettings if name == "settings.local.json" => ".claude/settings.local.json".into(),
+        FileKind::ClaudeSettings if name == "managed-settings.json" => {
+            "managed-settings.json".into()
+        }
+        FileKind::ClaudeSettings if name == "settings.local.json" => {
+            ".claude/settings.local.json".into()
+        }
         FileKind::ClaudeSettings => ".claude/settings.json".into(),
         _ => ".codex/config.toml".into(),
     }
@@ -52,7 +56,10 @@ fn check(
         Ok(o) => o,
     };
     if let Some(r) = outcome.rejected.first() {
-        return Err(format!("{} fix dropped by verification: {}", r.finding.rule.code, r.reason));
+        return Err(format!(
+            "{} fix dropped by verification: {}",
+            r.finding.rule.code, r.reason
+        ));
     }
     if !outcome.converged {
         return Err("fixes did not converge".into());
@@ -66,11 +73,11 @@ fn check(
     if second.changed() {
         return Err("a second run changed the output".into());
     }
-    if second
-        .findings
-        .iter()
-        .any(|f| f.fix.as_ref().is_some_and(|x| x.applicability >= Applicability::Unsafe))
-    {
+    if second.findings.iter().any(|f| {
+        f.fix
+            .as_ref()
+            .is_some_and(|x| x.applicability >= Applicability::Unsafe)
+    }) {
         return Err("a second run still proposes fixes".into());
     }
     if !outcome.changed() {
@@ -93,7 +100,11 @@ fn check(
 fn run_kind(manifest_kind: &str, kind: FileKind, at_least: usize) {
     let corpus = common::shared_dir().join("corpus");
     let files = common::corpus_files(manifest_kind).expect("shared corpus present");
-    assert!(files.len() >= at_least, "expected the corpus' {manifest_kind} files, found {}", files.len());
+    assert!(
+        files.len() >= at_least,
+        "expected the corpus' {manifest_kind} files, found {}",
+        files.len()
+    );
     let schema = claude_schema();
     let (mut changed, mut unchanged, mut refused, mut failed) = (0, 0, 0, Vec::new());
     for tier in Tier::ALL {
@@ -133,8 +144,17 @@ fn every_corpus_codex_config_at_every_tier() {
 fn the_locality_check_can_fail() {
     let text = "{\n  \"a\": 1,\n  \"b\": 2,\n  \"c\": 3,\n  \"d\": 4\n}\n";
     let settings = Settings::new(Profile::builtin(), Tier::MAX);
-    let out = common::try_fix_all_at(FileKind::ClaudeSettings, ".claude/settings.json", text, &settings).unwrap();
-    let first = out.applied.first().expect("a fix applies to a bare settings file");
+    let out = common::try_fix_all_at(
+        FileKind::ClaudeSettings,
+        ".claude/settings.json",
+        text,
+        &settings,
+    )
+    .unwrap();
+    let first = out
+        .applied
+        .first()
+        .expect("a fix applies to a bare settings file");
     let moved = text.replace("\"a\": 1", "\"a\": 9");
     let fixed = harden_core::apply_edits(&moved, &first.fix.as_ref().unwrap().edits).unwrap();
     assert!(common::only_edited_lines_changed(text, &fixed, std::slice::from_ref(first)).is_err());

@@ -50,7 +50,10 @@ fn settings_for_fixture(name: &str) -> Settings {
     let path = std::path::Path::new(name);
     let mut settings = common::settings_for(common::fixture_rule(path).as_deref());
     if let Some((_, rest)) = name.split_once('@') {
-        let version: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+        let version: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
         settings.claude_version = Some(version.trim_end_matches('.').to_string());
     }
     settings
@@ -66,8 +69,10 @@ fn claude_fixtures() {
         let text = std::fs::read_to_string(&path).unwrap();
         let settings = settings_for_fixture(&name);
         let shown = shown_path(&name);
-        let rendered = common::render_case_at(FileKind::ClaudeSettings, &name, &shown, &text, &settings);
-        let outcome = common::try_fix_all_at(FileKind::ClaudeSettings, &shown, &text, &settings).unwrap();
+        let rendered =
+            common::render_case_at(FileKind::ClaudeSettings, &name, &shown, &text, &settings);
+        let outcome =
+            common::try_fix_all_at(FileKind::ClaudeSettings, &shown, &text, &settings).unwrap();
         if outcome.changed() {
             if let Err(e) = claude_accepts(&validator, &outcome.fixed) {
                 panic!("{name}: the patched file fails Claude's validation: {e}");
@@ -82,7 +87,11 @@ fn claude_fixtures() {
 #[test]
 fn the_schema_rejects_what_claude_rejects() {
     let v = schema();
-    assert!(claude_accepts(&v, r#"{"permissions": {"deny": ["Read(~/.ssh/**)"]}, "sandbox": {"enabled": true}}"#).is_ok());
+    assert!(claude_accepts(
+        &v,
+        r#"{"permissions": {"deny": ["Read(~/.ssh/**)"]}, "sandbox": {"enabled": true}}"#
+    )
+    .is_ok());
     for bad in [
         r#"{"sandbox": {"network": {"httpProxyPort": null}}}"#,
         r#"{"permissions": {"disableBypassPermissionsMode": "disable", "nope": 1}}"#,
@@ -101,12 +110,21 @@ fn a_key_newer_than_the_target_version_is_not_written() {
     let text = "{\n  \"sandbox\": {\n    \"enabled\": true\n  }\n}\n";
     let mut settings = common::settings_for(Some("CC002"));
     let at = |settings: &Settings| {
-        common::try_fix_all_at(FileKind::ClaudeSettings, ".claude/settings.json", text, settings).unwrap()
+        common::try_fix_all_at(
+            FileKind::ClaudeSettings,
+            ".claude/settings.json",
+            text,
+            settings,
+        )
+        .unwrap()
     };
     let baseline = at(&settings);
     assert!(!baseline.changed(), "{}", baseline.fixed);
     let note = baseline.findings[0].note.as_deref().unwrap();
-    assert!(note.contains("2.1.83") && note.contains("--claude-version"), "{note}");
+    assert!(
+        note.contains("2.1.83") && note.contains("--claude-version"),
+        "{note}"
+    );
     settings.claude_version = Some("2.1.83".into());
     assert!(at(&settings).fixed.contains("\"failIfUnavailable\": true"));
 }
@@ -122,9 +140,20 @@ fn the_layer_is_named_in_every_message() {
     ] {
         let out = common::try_fix_all_at(FileKind::ClaudeSettings, path, text, &settings).unwrap();
         for f in &out.findings {
-            assert!(f.message.contains(&format!("({layer} settings)")), "{path}: {}", f.message);
+            assert!(
+                f.message.contains(&format!("({layer} settings)")),
+                "{path}: {}",
+                f.message
+            );
         }
-        let mode_fixed = out.applied.iter().any(|f| f.target == "permissions.defaultMode");
-        assert_eq!(mode_fixed, layer == "managed", "{path}: a repository file's bypass mode is inert, not rewritten");
+        let mode_fixed = out
+            .applied
+            .iter()
+            .any(|f| f.target == "permissions.defaultMode");
+        assert_eq!(
+            mode_fixed,
+            layer == "managed",
+            "{path}: a repository file's bypass mode is inert, not rewritten"
+        );
     }
 }

@@ -37,8 +37,16 @@ fn layers_by_path() {
 fn project_only_ignored_keys_are_named_in_project_files_only() {
     let text = "notify = [\"x\"]\n";
     let settings = common::settings_for(Some("CX006"));
-    let project = common::try_fix_all_at(FileKind::CodexConfig, ".codex/config.toml", text, &settings).unwrap();
+    let project =
+        common::try_fix_all_at(FileKind::CodexConfig, ".codex/config.toml", text, &settings)
+            .unwrap();
     assert_eq!(project.findings.len(), 1, "{:?}", project.findings);
-    let user = common::try_fix_all_at(FileKind::CodexConfig, "/home/u/.codex/fast.config.toml", text, &settings).unwrap();
+    let user = common::try_fix_all_at(
+        FileKind::CodexConfig,
+        "/home/u/.codex/fast.config.toml",
+        text,
+        &settings,
+    )
+    .unwrap();
     assert!(user.findings.is_empty());
 }

@@ -19,7 +19,11 @@ pub struct TomlDoc {
 impl Document for TomlDoc {
     fn parse(text: &str) -> Result<Self, ParseError> {
         if text.starts_with('\u{feff}') {
-            return Err(ParseError::new(1, 1, "the file starts with a byte-order mark, which TOML does not allow"));
+            return Err(ParseError::new(
+                1,
+                1,
+                "the file starts with a byte-order mark, which TOML does not allow",
+            ));
         }
         let crlf = text.matches("\r\n").count();
         let lf = text.matches('\n').count();
@@ -35,11 +39,19 @@ impl Document for TomlDoc {
             ));
         }
         let spanned: toml_edit::Document<String> =
-            text.to_string().parse().map_err(|e: toml_edit::TomlError| {
-                let at = e.span().map_or(0, |s| s.start);
-                let message = e.message().lines().next().unwrap_or("invalid TOML").trim().to_string();
-                ParseError::at_offset(text, at, message)
-            })?;
+            text.to_string()
+                .parse()
+                .map_err(|e: toml_edit::TomlError| {
+                    let at = e.span().map_or(0, |s| s.start);
+                    let message = e
+                        .message()
+                        .lines()
+                        .next()
+                        .unwrap_or("invalid TOML")
+                        .trim()
+                        .to_string();
+                    ParseError::at_offset(text, at, message)
+                })?;
         Ok(TomlDoc {
             text: text.to_string(),
             spanned,
@@ -126,8 +138,13 @@ impl TomlDoc {
             }
         }
         if range.is_empty() {
-            let first = self.text.len().min(self.text.find(|c: char| !c.is_whitespace()).unwrap_or(0));
-            let end = self.text[first..].find(['\r', '\n']).map_or(self.text.len(), |i| first + i);
+            let first = self
+                .text
+                .len()
+                .min(self.text.find(|c: char| !c.is_whitespace()).unwrap_or(0));
+            let end = self.text[first..]
+                .find(['\r', '\n'])
+                .map_or(self.text.len(), |i| first + i);
             range = first..end.max(first);
         }
         range
@@ -173,7 +190,13 @@ fn splice(a: &str, b: &str) -> Option<Edit> {
         p -= 1;
     }
     let max_s = a.len().min(b.len()) - p;
-    let mut s = a.bytes().rev().zip(b.bytes().rev()).take(max_s).take_while(|(x, y)| x == y).count();
+    let mut s = a
+        .bytes()
+        .rev()
+        .zip(b.bytes().rev())
+        .take(max_s)
+        .take_while(|(x, y)| x == y)
+        .count();
     while !a.is_char_boundary(a.len() - s) || !b.is_char_boundary(b.len() - s) {
         s -= 1;
     }
@@ -230,7 +253,12 @@ pub fn append_strings(doc: &mut DocumentMut, path: &[&str], items: &[String]) ->
             let prefix = a
                 .iter()
                 .last()
-                .and_then(|v| v.decor().prefix().and_then(|p| p.as_str()).map(str::to_string))
+                .and_then(|v| {
+                    v.decor()
+                        .prefix()
+                        .and_then(|p| p.as_str())
+                        .map(str::to_string)
+                })
                 .filter(|p| p.trim().is_empty());
             // A comment after the last item's comma stays on that item's line.
             let old_trailing = trailing.as_str().unwrap_or("").to_string();
@@ -245,7 +273,11 @@ pub fn append_strings(doc: &mut DocumentMut, path: &[&str], items: &[String]) ->
             for (n, i) in items.iter().enumerate() {
                 a.push(i.as_str());
                 if let (Some(p), Some(v)) = (&prefix, a.iter_mut().last()) {
-                    let p = if n == 0 { format!("{carry}{p}") } else { p.clone() };
+                    let p = if n == 0 {
+                        format!("{carry}{p}")
+                    } else {
+                        p.clone()
+                    };
                     v.decor_mut().set_prefix(p);
                 }
             }

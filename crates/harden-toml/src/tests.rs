@@ -16,7 +16,10 @@ fn strict_parse_refuses_duplicates_mixed_endings_and_bom() {
 
 #[test]
 fn value_is_json_without_formatting() {
-    let doc = TomlDoc::parse("# c\na = 1 # t\n[t]\nb = [\"x\", 'y']\nc = { d = true }\n[[arr]]\nn = 1.5\n").unwrap();
+    let doc = TomlDoc::parse(
+        "# c\na = 1 # t\n[t]\nb = [\"x\", 'y']\nc = { d = true }\n[[arr]]\nn = 1.5\n",
+    )
+    .unwrap();
     assert_eq!(
         doc.value(),
         serde_json::json!({"a": 1, "t": {"b": ["x", "y"], "c": {"d": true}}, "arr": [{"n": 1.5}]})
@@ -25,21 +28,34 @@ fn value_is_json_without_formatting() {
 
 #[test]
 fn a_replaced_value_keeps_its_trailing_comment() {
-    let doc = TomlDoc::parse("sandbox_mode   = \"danger-full-access\"   # yolo\nmodel = \"o3\"\n").unwrap();
-    let edits = doc.edit(|d| set(d, &["sandbox_mode"], "workspace-write".into())).unwrap();
+    let doc = TomlDoc::parse("sandbox_mode   = \"danger-full-access\"   # yolo\nmodel = \"o3\"\n")
+        .unwrap();
+    let edits = doc
+        .edit(|d| set(d, &["sandbox_mode"], "workspace-write".into()))
+        .unwrap();
     assert_eq!(
         apply(&doc, &edits),
         "sandbox_mode   = \"workspace-write\"   # yolo\nmodel = \"o3\"\n"
     );
     assert_eq!(edits.len(), 1);
-    assert!(edits[0].start >= 16, "only the value is replaced: {edits:?}");
+    assert!(
+        edits[0].start >= 16,
+        "only the value is replaced: {edits:?}"
+    );
 }
 
 #[test]
 fn crlf_stays_crlf_and_new_tables_go_last() {
-    let doc = TomlDoc::parse("model = \"o3\"\r\n\r\n[mcp_servers.x]\r\ncommand = \"npx\"\r\n").unwrap();
+    let doc =
+        TomlDoc::parse("model = \"o3\"\r\n\r\n[mcp_servers.x]\r\ncommand = \"npx\"\r\n").unwrap();
     let edits = doc
-        .edit(|d| set(d, &["sandbox_workspace_write", "network_access"], false.into()))
+        .edit(|d| {
+            set(
+                d,
+                &["sandbox_workspace_write", "network_access"],
+                false.into(),
+            )
+        })
         .unwrap();
     let out = apply(&doc, &edits);
     assert_eq!(
@@ -52,8 +68,13 @@ fn crlf_stays_crlf_and_new_tables_go_last() {
 #[test]
 fn a_new_root_key_goes_after_the_root_keys() {
     let doc = TomlDoc::parse("model = \"o3\"\n\n[tui]\nx = 1\n").unwrap();
-    let edits = doc.edit(|d| set(d, &["approval_policy"], "on-request".into())).unwrap();
-    assert_eq!(apply(&doc, &edits), "model = \"o3\"\napproval_policy = \"on-request\"\n\n[tui]\nx = 1\n");
+    let edits = doc
+        .edit(|d| set(d, &["approval_policy"], "on-request".into()))
+        .unwrap();
+    assert_eq!(
+        apply(&doc, &edits),
+        "model = \"o3\"\napproval_policy = \"on-request\"\n\n[tui]\nx = 1\n"
+    );
 }
 
 #[test]
@@ -62,7 +83,10 @@ fn appending_to_a_multi_line_array_keeps_its_layout() {
     let edits = doc
         .edit(|d| append_strings(d, &["p", "exclude"], &["C".to_string()]))
         .unwrap();
-    assert_eq!(apply(&doc, &edits), "[p]\nexclude = [\n  \"A\",\n  \"B\", # b\n  \"C\",\n]\n");
+    assert_eq!(
+        apply(&doc, &edits),
+        "[p]\nexclude = [\n  \"A\",\n  \"B\", # b\n  \"C\",\n]\n"
+    );
 }
 
 #[test]
@@ -76,8 +100,13 @@ fn ranges_point_at_the_key_and_value() {
 #[test]
 fn no_final_newline_stays_so() {
     let doc = TomlDoc::parse("[mcp_servers.x]\ncommand = \"npx\"").unwrap();
-    let edits = doc.edit(|d| set(d, &["sandbox_mode"], "workspace-write".into())).unwrap();
+    let edits = doc
+        .edit(|d| set(d, &["sandbox_mode"], "workspace-write".into()))
+        .unwrap();
     let out = apply(&doc, &edits);
     assert!(!out.ends_with('\n'), "{out:?}");
-    assert!(out.starts_with("sandbox_mode = \"workspace-write\"\n"), "{out:?}");
+    assert!(
+        out.starts_with("sandbox_mode = \"workspace-write\"\n"),
+        "{out:?}"
+    );
 }

@@ -233,9 +233,13 @@ pub fn fix_all_local(
 /// Ok when every line of `original` that the diff to `fixed` deletes or
 /// changes holds a byte, or neighbours a line, that an edit of `findings`'
 /// fixes touches.
-pub fn only_edited_lines_changed(original: &str, fixed: &str, findings: &[Finding]) -> Result<(), String> {
+pub fn only_edited_lines_changed(
+    original: &str,
+    fixed: &str,
+    findings: &[Finding],
+) -> Result<(), String> {
     let index = harden_core::LineIndex::new(original);
-    let line_of = |at: usize| index.line_col(original, at.min(original.len())).line as usize - 1;
+    let line_of = |at: usize| index.line_col(original, at.min(original.len())).line - 1;
     let mut touched = std::collections::BTreeSet::new();
     for f in findings {
         for e in f.fix.iter().flat_map(|x| &x.edits) {
@@ -250,7 +254,10 @@ pub fn only_edited_lines_changed(original: &str, fixed: &str, findings: &[Findin
             continue;
         }
         if let Some(line) = old.clone().find(|l| !touched.contains(l)) {
-            return Err(format!("line {} changed, away from every fix edit", line + 1));
+            return Err(format!(
+                "line {} changed, away from every fix edit",
+                line + 1
+            ));
         }
     }
     Ok(())

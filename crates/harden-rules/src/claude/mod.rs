@@ -15,7 +15,9 @@ mod settings_invalid;
 
 use std::sync::OnceLock;
 
-use harden_core::{apply_edits, Applicability, Change, Document, Edit, Finding, Fix, PathSeg, ValuePath};
+use harden_core::{
+    apply_edits, Applicability, Change, Document, Edit, Finding, Fix, PathSeg, ValuePath,
+};
 use harden_jsonc::{JsoncDoc, Node};
 use harden_profile::Profile;
 use serde_json::Value;
@@ -154,13 +156,17 @@ impl ClaudeCx<'_> {
             .claude
             .key_versions
             .get(key)
-            .map_or("an unknown version".to_string(), |v| format!("Claude Code {v}"));
+            .map_or("an unknown version".to_string(), |v| {
+                format!("Claude Code {v}")
+            });
         let assumed = if given {
             format!("the target is {target}")
         } else {
             format!("harden assumes {target} without --claude-version")
         };
-        format!("`{key}` needs {needs} and {assumed}; an unknown key makes Claude skip the whole file")
+        format!(
+            "`{key}` needs {needs} and {assumed}; an unknown key makes Claude skip the whole file"
+        )
     }
 
     /// ` (project settings)`: the layer, for messages.

@@ -84,7 +84,13 @@ fn deny_finding(
         format!("{what} are not denied{}: {}", cx.at(), missing.join(", ")),
     );
     let title = format!("Add {} deny rules to `permissions.deny`", missing.len());
-    let mut f = match append_fix(doc, &["permissions", "deny"], missing, title, Applicability::Unsafe) {
+    let mut f = match append_fix(
+        doc,
+        &["permissions", "deny"],
+        missing,
+        title,
+        Applicability::Unsafe,
+    ) {
         Some(fix) => f.with_fix(fix),
         None => f.with_note("`permissions` is not an object"),
     };
@@ -99,12 +105,24 @@ fn deny_finding(
 
 fn check_credentials(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     let missing = missing_denies(cx, "Read", &cx.profile.claude.deny_read);
-    deny_finding(cx, &CREDENTIALS_META, "permissions.deny:Read", missing, "reads of credential stores and .env files")
+    deny_finding(
+        cx,
+        &CREDENTIALS_META,
+        "permissions.deny:Read",
+        missing,
+        "reads of credential stores and .env files",
+    )
 }
 
 fn check_code_paths(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     let missing = missing_denies(cx, "Edit", &cx.profile.claude.deny_edit);
-    deny_finding(cx, &CODE_PATHS_META, "permissions.deny:Edit", missing, "edits of files that run code later")
+    deny_finding(
+        cx,
+        &CODE_PATHS_META,
+        "permissions.deny:Edit",
+        missing,
+        "edits of files that run code later",
+    )
 }
 
 fn check_broad_allow(cx: &ClaudeCx<'_>) -> Vec<Finding> {
@@ -138,14 +156,19 @@ fn check_broad_allow(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         while j < broad.len() && broad[j] == broad[j - 1] + 1 {
             j += 1;
         }
-        edits.extend(doc.edits().remove_children(array, broad[i]..broad[j - 1] + 1));
+        edits.extend(
+            doc.edits()
+                .remove_children(array, broad[i]..broad[j - 1] + 1),
+        );
         i = j;
     }
     let path = path_of(&["permissions", "allow"]);
     let changes = broad
         .iter()
         .rev()
-        .map(|i| Change::Remove { path: path.child(*i) })
+        .map(|i| Change::Remove {
+            path: path.child(*i),
+        })
         .collect();
     let fix = Fix::new(
         format!("Remove {} from `permissions.allow`", names.join(", ")),
@@ -164,5 +187,7 @@ fn check_broad_allow(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         ),
     )
     .with_fix(fix)
-    .with_note("narrow allow rules such as `Bash(npm run test *)` keep the common commands prompt-free")]
+    .with_note(
+        "narrow allow rules such as `Bash(npm run test *)` keep the common commands prompt-free",
+    )]
 }

@@ -45,7 +45,10 @@ fn check_mcp(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             &MCP_META,
             range_at(doc, &["enableAllProjectMcpServers"]),
             "enableAllProjectMcpServers",
-            format!("`enableAllProjectMcpServers` approves every project MCP server{}", cx.at()),
+            format!(
+                "`enableAllProjectMcpServers` approves every project MCP server{}",
+                cx.at()
+            ),
         );
         out.push(
             match set_fix(
@@ -128,7 +131,10 @@ fn check_code_keys(cx: &ClaudeCx<'_>) -> Vec<Finding> {
                         "`{}` hooks run{trust}{}: {}",
                         event.key,
                         cx.at(),
-                        cmds.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+                        cmds.iter()
+                            .map(|c| format!("`{c}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ));
             }
@@ -148,7 +154,11 @@ fn check_code_keys(cx: &ClaudeCx<'_>) -> Vec<Finding> {
                 format!(
                     "`{key}` runs a command{trust}{}{}",
                     cx.at(),
-                    if cmds.is_empty() { String::new() } else { format!(": `{}`", cmds.join("`, `")) }
+                    if cmds.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": `{}`", cmds.join("`, `"))
+                    }
                 ),
             ));
         }
@@ -159,7 +169,10 @@ fn check_code_keys(cx: &ClaudeCx<'_>) -> Vec<Finding> {
                 &CODE_KEYS_META,
                 range_at(doc, &[key]),
                 key,
-                format!("`{key}` brings in plugins, whose hooks and servers run code{}", cx.at()),
+                format!(
+                    "`{key}` brings in plugins, whose hooks and servers run code{}",
+                    cx.at()
+                ),
             ));
         }
     }
@@ -169,7 +182,11 @@ fn check_code_keys(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             &CODE_KEYS_META,
             range_at(doc, &["sandbox", "excludedCommands"]),
             "sandbox.excludedCommands",
-            format!("these commands always run outside the sandbox{}: {}", cx.at(), excluded.join(", ")),
+            format!(
+                "these commands always run outside the sandbox{}: {}",
+                cx.at(),
+                excluded.join(", ")
+            ),
         ));
     }
     for (keys, what) in [

@@ -33,7 +33,9 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
                 "strict-json",
                 format!("the settings file is not strict JSON: {e}{}", cx.at()),
             )
-            .with_note("Claude's settings are JSON without comments or trailing commas; remove them")];
+            .with_note(
+                "Claude's settings are JSON without comments or trailing commas; remove them",
+            )];
         }
         Ok(v) => v,
     };
@@ -69,7 +71,10 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             {
                 j += 1;
             }
-            edits.extend(doc.edits().remove_children(container, *first..nulls[j - 1].1 + 1));
+            edits.extend(
+                doc.edits()
+                    .remove_children(container, *first..nulls[j - 1].1 + 1),
+            );
             i = j;
         }
         for (_, _, path) in &nulls {
@@ -89,7 +94,11 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
 }
 
 /// Object members whose value is `null`: (object, member index, path).
-fn collect_nulls<'d>(node: &'d Node, path: &ValuePath, out: &mut Vec<(&'d Node, usize, ValuePath)>) {
+fn collect_nulls<'d>(
+    node: &'d Node,
+    path: &ValuePath,
+    out: &mut Vec<(&'d Node, usize, ValuePath)>,
+) {
     match &node.kind {
         NodeKind::Object(members) => {
             for (i, m) in members.iter().enumerate() {

@@ -1,4 +1,6 @@
-use harden_core::{Applicability, Change, Document, FileKind, Finding, Fix, RuleMeta, Severity, Tier};
+use harden_core::{
+    Applicability, Change, Document, FileKind, Finding, Fix, RuleMeta, Severity, Tier,
+};
 use serde_json::Value;
 
 use super::{legacy_profiles, set_fix, CodexCx, CodexLayer};
@@ -14,7 +16,10 @@ pub static SANDBOX_META: RuleMeta = RuleMeta {
     breakage: "Commands run in bubblewrap with writes limited to the workspace; in an unprivileged container without user namespaces the sandbox cannot start",
     doc: include_str!("../../../../docs/rules/CX001.md"),
 };
-pub static SANDBOX_RULE: RuleDef = RuleDef { meta: &SANDBOX_META, check: Check::Codex(check_sandbox) };
+pub static SANDBOX_RULE: RuleDef = RuleDef {
+    meta: &SANDBOX_META,
+    check: Check::Codex(check_sandbox),
+};
 
 pub static APPROVAL_META: RuleMeta = RuleMeta {
     code: "CX002",
@@ -26,7 +31,10 @@ pub static APPROVAL_META: RuleMeta = RuleMeta {
     breakage: "Codex asks before commands that need more than the sandbox allows; unattended runs stop at the question",
     doc: include_str!("../../../../docs/rules/CX002.md"),
 };
-pub static APPROVAL_RULE: RuleDef = RuleDef { meta: &APPROVAL_META, check: Check::Codex(check_approval) };
+pub static APPROVAL_RULE: RuleDef = RuleDef {
+    meta: &APPROVAL_META,
+    check: Check::Codex(check_approval),
+};
 
 pub static NETWORK_META: RuleMeta = RuleMeta {
     code: "CX003",
@@ -38,7 +46,10 @@ pub static NETWORK_META: RuleMeta = RuleMeta {
     breakage: "Package installs and fetches inside the sandbox fail; Codex asks to run them outside",
     doc: include_str!("../../../../docs/rules/CX003.md"),
 };
-pub static NETWORK_RULE: RuleDef = RuleDef { meta: &NETWORK_META, check: Check::Codex(check_network) };
+pub static NETWORK_RULE: RuleDef = RuleDef {
+    meta: &NETWORK_META,
+    check: Check::Codex(check_network),
+};
 
 pub static ENV_META: RuleMeta = RuleMeta {
     code: "CX004",
@@ -50,7 +61,10 @@ pub static ENV_META: RuleMeta = RuleMeta {
     breakage: "Commands no longer see variables that match the patterns (`*_TOKEN`, `AWS_*` ...); pass what a tool needs with `set`",
     doc: include_str!("../../../../docs/rules/CX004.md"),
 };
-pub static ENV_RULE: RuleDef = RuleDef { meta: &ENV_META, check: Check::Codex(check_env) };
+pub static ENV_RULE: RuleDef = RuleDef {
+    meta: &ENV_META,
+    check: Check::Codex(check_env),
+};
 
 pub static CODE_META: RuleMeta = RuleMeta {
     code: "CX005",
@@ -58,11 +72,15 @@ pub static CODE_META: RuleMeta = RuleMeta {
     kind: FileKind::CodexConfig,
     tier: Tier::T3,
     severity: Severity::Info,
-    summary: "The config starts programs: MCP server commands, hooks, `notify`, provider auth commands",
+    summary:
+        "The config starts programs: MCP server commands, hooks, `notify`, provider auth commands",
     breakage: "None: reported for review, never changed",
     doc: include_str!("../../../../docs/rules/CX005.md"),
 };
-pub static CODE_RULE: RuleDef = RuleDef { meta: &CODE_META, check: Check::Codex(check_code) };
+pub static CODE_RULE: RuleDef = RuleDef {
+    meta: &CODE_META,
+    check: Check::Codex(check_code),
+};
 
 pub static NOT_READ_META: RuleMeta = RuleMeta {
     code: "CX006",
@@ -74,12 +92,22 @@ pub static NOT_READ_META: RuleMeta = RuleMeta {
     breakage: "None: reported, never changed",
     doc: include_str!("../../../../docs/rules/CX006.md"),
 };
-pub static NOT_READ_RULE: RuleDef = RuleDef { meta: &NOT_READ_META, check: Check::Codex(check_not_read) };
+pub static NOT_READ_RULE: RuleDef = RuleDef {
+    meta: &NOT_READ_META,
+    check: Check::Codex(check_not_read),
+};
+
+/// An edit of the document `harden-toml` renders back into a splice.
+type TomlEdit = Box<dyn FnOnce(&mut toml_edit::DocumentMut) -> Option<()>>;
 
 /// The key paths a mode key can sit at: the root and each legacy profile.
 fn scopes(cx: &CodexCx<'_>) -> Vec<Vec<String>> {
     let mut out = vec![Vec::new()];
-    out.extend(legacy_profiles(cx.doc).into_iter().map(|p| vec!["profiles".to_string(), p]));
+    out.extend(
+        legacy_profiles(cx.doc)
+            .into_iter()
+            .map(|p| vec!["profiles".to_string(), p]),
+    );
     out
 }
 
@@ -94,7 +122,9 @@ fn replace_string(
     for scope in scopes(cx) {
         let mut path: Vec<&str> = scope.iter().map(String::as_str).collect();
         path.push(key);
-        let Some(current) = cx.str_at(&path) else { continue };
+        let Some(current) = cx.str_at(&path) else {
+            continue;
+        };
         if !bad.contains(&current) {
             continue;
         }
@@ -125,12 +155,24 @@ fn replace_string(
 
 fn check_sandbox(cx: &CodexCx<'_>) -> Vec<Finding> {
     let good = cx.profile.codex.sandbox_mode.clone();
-    replace_string(cx, &SANDBOX_META, "sandbox_mode", &["danger-full-access"], &good)
+    replace_string(
+        cx,
+        &SANDBOX_META,
+        "sandbox_mode",
+        &["danger-full-access"],
+        &good,
+    )
 }
 
 fn check_approval(cx: &CodexCx<'_>) -> Vec<Finding> {
     let good = cx.profile.codex.approval_policy.clone();
-    replace_string(cx, &APPROVAL_META, "approval_policy", &["never", "on-failure"], &good)
+    replace_string(
+        cx,
+        &APPROVAL_META,
+        "approval_policy",
+        &["never", "on-failure"],
+        &good,
+    )
 }
 
 fn check_network(cx: &CodexCx<'_>) -> Vec<Finding> {
@@ -144,7 +186,13 @@ fn check_network(cx: &CodexCx<'_>) -> Vec<Finding> {
         "sandbox_workspace_write.network_access",
         format!("sandboxed commands may reach the network{}", cx.at()),
     );
-    vec![match set_fix(cx.doc, &path, Value::Bool(false), "Set `network_access = false`", Applicability::Unsafe) {
+    vec![match set_fix(
+        cx.doc,
+        &path,
+        Value::Bool(false),
+        "Set `network_access = false`",
+        Applicability::Unsafe,
+    ) {
         Some(fix) => f.with_fix(fix),
         None => f.with_note("harden cannot edit this file without changing other bytes"),
     }]
@@ -154,86 +202,108 @@ fn check_env(cx: &CodexCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let table = "shell_environment_policy";
     let before = doc.value();
-    let policy = before.get(table).cloned().unwrap_or_else(|| Value::Object(Default::default()));
+    let policy = before
+        .get(table)
+        .cloned()
+        .unwrap_or_else(|| Value::Object(Default::default()));
     let Some(policy_map) = policy.as_object() else {
         return Vec::new();
     };
-    if doc.get(&[table]).is_some_and(|i| i.as_table_like().is_none()) {
+    if doc
+        .get(&[table])
+        .is_some_and(|i| i.as_table_like().is_none())
+    {
         return Vec::new();
     }
     let wanted = &cx.profile.codex.env_exclude;
     let filters = policy_map.get("filters");
     let mut intended = policy_map.clone();
-    let (problem, edit): (String, Box<dyn FnOnce(&mut toml_edit::DocumentMut) -> Option<()>>) =
-        if let Some(filters) = filters {
-            // The `filters` form cannot be mixed with the legacy lists.
-            let Some(fm) = filters.as_object() else { return Vec::new() };
-            let missing: Vec<String> = wanted.iter().filter(|p| !fm.contains_key(*p)).cloned().collect();
-            if missing.is_empty() {
-                return Vec::new();
-            }
-            let mut fm = fm.clone();
-            for p in &missing {
-                fm.insert(p.clone(), Value::String("exclude".into()));
-            }
-            intended.insert("filters".into(), Value::Object(fm));
-            let problem = format!("`filters` lets through {}", missing.join(", "));
-            (
-                problem,
-                Box::new(move |d: &mut toml_edit::DocumentMut| {
-                    for p in &missing {
-                        harden_toml::set(d, &[table, "filters", p], "exclude".into())?;
-                    }
-                    Some(())
-                }),
-            )
-        } else {
-            let filtering = policy_map.get("ignore_default_excludes") == Some(&Value::Bool(false));
-            let present: Vec<String> = policy_map
-                .get("exclude")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-                .unwrap_or_default();
-            if policy_map.get("exclude").is_some_and(|v| !v.is_array()) {
-                return Vec::new();
-            }
-            let missing: Vec<String> = wanted.iter().filter(|p| !present.contains(p)).cloned().collect();
-            if filtering && missing.is_empty() {
-                return Vec::new();
-            }
-            let mut problems = Vec::new();
-            if !filtering {
-                problems.push("the default `*KEY*`/`*SECRET*`/`*TOKEN*` filter is off (`ignore_default_excludes` is not false)".to_string());
-            }
-            if !missing.is_empty() {
-                problems.push(format!("`exclude` lacks {}", missing.join(", ")));
-            }
-            if !filtering {
-                intended.insert("ignore_default_excludes".into(), Value::Bool(false));
-            }
-            let mut all: Vec<Value> = present.iter().cloned().map(Value::String).collect();
-            all.extend(missing.iter().cloned().map(Value::String));
-            if !missing.is_empty() {
-                intended.insert("exclude".into(), Value::Array(all));
-            }
-            (
-                problems.join("; "),
-                Box::new(move |d: &mut toml_edit::DocumentMut| {
-                    if !filtering {
-                        harden_toml::set(d, &[table, "ignore_default_excludes"], false.into())?;
-                    }
-                    if !missing.is_empty() {
-                        harden_toml::append_strings(d, &[table, "exclude"], &missing)?;
-                    }
-                    Some(())
-                }),
-            )
+    let (problem, edit): (String, TomlEdit) = if let Some(filters) = filters {
+        // The `filters` form cannot be mixed with the legacy lists.
+        let Some(fm) = filters.as_object() else {
+            return Vec::new();
         };
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|p| !fm.contains_key(*p))
+            .cloned()
+            .collect();
+        if missing.is_empty() {
+            return Vec::new();
+        }
+        let mut fm = fm.clone();
+        for p in &missing {
+            fm.insert(p.clone(), Value::String("exclude".into()));
+        }
+        intended.insert("filters".into(), Value::Object(fm));
+        let problem = format!("`filters` lets through {}", missing.join(", "));
+        (
+            problem,
+            Box::new(move |d: &mut toml_edit::DocumentMut| {
+                for p in &missing {
+                    harden_toml::set(d, &[table, "filters", p], "exclude".into())?;
+                }
+                Some(())
+            }),
+        )
+    } else {
+        let filtering = policy_map.get("ignore_default_excludes") == Some(&Value::Bool(false));
+        let present: Vec<String> = policy_map
+            .get("exclude")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if policy_map.get("exclude").is_some_and(|v| !v.is_array()) {
+            return Vec::new();
+        }
+        let missing: Vec<String> = wanted
+            .iter()
+            .filter(|p| !present.contains(p))
+            .cloned()
+            .collect();
+        if filtering && missing.is_empty() {
+            return Vec::new();
+        }
+        let mut problems = Vec::new();
+        if !filtering {
+            problems.push("the default `*KEY*`/`*SECRET*`/`*TOKEN*` filter is off (`ignore_default_excludes` is not false)".to_string());
+        }
+        if !missing.is_empty() {
+            problems.push(format!("`exclude` lacks {}", missing.join(", ")));
+        }
+        if !filtering {
+            intended.insert("ignore_default_excludes".into(), Value::Bool(false));
+        }
+        let mut all: Vec<Value> = present.iter().cloned().map(Value::String).collect();
+        all.extend(missing.iter().cloned().map(Value::String));
+        if !missing.is_empty() {
+            intended.insert("exclude".into(), Value::Array(all));
+        }
+        (
+            problems.join("; "),
+            Box::new(move |d: &mut toml_edit::DocumentMut| {
+                if !filtering {
+                    harden_toml::set(d, &[table, "ignore_default_excludes"], false.into())?;
+                }
+                if !missing.is_empty() {
+                    harden_toml::append_strings(d, &[table, "exclude"], &missing)?;
+                }
+                Some(())
+            }),
+        )
+    };
     let f = Finding::new(
         &ENV_META,
         doc.range_of(&[table]),
         table,
-        format!("commands inherit secrets from the environment{}: {problem}", cx.at()),
+        format!(
+            "commands inherit secrets from the environment{}: {problem}",
+            cx.at()
+        ),
     );
     let change = Change::Set {
         path: harden_core::ValuePath::root().child(table),
@@ -256,7 +326,9 @@ fn check_code(cx: &CodexCx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(servers) = value.get("mcp_servers").and_then(Value::as_object) {
         for (name, server) in servers {
-            let Some(cmd) = server.get("command").and_then(Value::as_str) else { continue };
+            let Some(cmd) = server.get("command").and_then(Value::as_str) else {
+                continue;
+            };
             if server.get("enabled") == Some(&Value::Bool(false)) {
                 continue;
             }
@@ -271,7 +343,10 @@ fn check_code(cx: &CodexCx<'_>) -> Vec<Finding> {
                 format!("mcp_servers.{name}"),
                 format!(
                     "MCP server `{name}` starts `{}`{}",
-                    std::iter::once(cmd).chain(args).collect::<Vec<_>>().join(" "),
+                    std::iter::once(cmd)
+                        .chain(args)
+                        .collect::<Vec<_>>()
+                        .join(" "),
                     cx.at()
                 ),
             ));
@@ -279,12 +354,24 @@ fn check_code(cx: &CodexCx<'_>) -> Vec<Finding> {
     }
     if value.get("hooks").is_some() {
         out.push(
-            Finding::new(&CODE_META, doc.range_of(&["hooks"]), "hooks", format!("hooks run commands{}", cx.at()))
-                .with_note("Codex asks to trust each hook once (`--dangerously-bypass-hook-trust` skips that)"),
+            Finding::new(
+                &CODE_META,
+                doc.range_of(&["hooks"]),
+                "hooks",
+                format!("hooks run commands{}", cx.at()),
+            )
+            .with_note(
+                "Codex asks to trust each hook once (`--dangerously-bypass-hook-trust` skips that)",
+            ),
         );
     }
     if value.get("notify").is_some() {
-        out.push(Finding::new(&CODE_META, doc.range_of(&["notify"]), "notify", format!("`notify` runs a program after each turn{}", cx.at())));
+        out.push(Finding::new(
+            &CODE_META,
+            doc.range_of(&["notify"]),
+            "notify",
+            format!("`notify` runs a program after each turn{}", cx.at()),
+        ));
     }
     if let Some(providers) = value.get("model_providers").and_then(Value::as_object) {
         for (name, p) in providers {
