@@ -20,7 +20,14 @@ const SKIPPED_DIRS: &[&str] = &[
 ];
 
 /// Hidden directories that hold configs harden reads.
-const HIDDEN_DIRS_READ: &[&str] = &[".devcontainer", ".github", ".claude", ".codex"];
+const HIDDEN_DIRS_READ: &[&str] = &[
+    ".devcontainer",
+    ".github",
+    ".claude",
+    ".codex",
+    ".opencode",
+    ".hermes",
+];
 
 const MAX_DEPTH: usize = 32;
 
@@ -63,6 +70,24 @@ pub fn kind_of(path: &Path) -> Option<FileKind> {
         }
         _ if parent == Some(".codex") && name.ends_with("config.toml") => {
             Some(FileKind::CodexConfig)
+        }
+        "opencode.json" | "opencode.jsonc" => Some(FileKind::OpencodeConfig),
+        "config.yaml" | "config.yml" if parent == Some(".hermes") => Some(FileKind::HermesConfig),
+        "config.yaml" | "config.yml"
+            if grandparent == Some("profiles")
+                && path.ancestors().nth(3).and_then(|p| p.file_name())
+                    == Some(".hermes".as_ref()) =>
+        {
+            Some(FileKind::HermesConfig)
+        }
+        "settings.json"
+            if parent == Some("User")
+                && matches!(
+                    grandparent,
+                    Some("Code" | "Code - Insiders" | "Code - OSS" | "VSCodium")
+                ) =>
+        {
+            Some(FileKind::VscodeSettings)
         }
         _ if is_compose_name(name) => Some(FileKind::Compose),
         _ if is_dockerfile_name(name) => Some(FileKind::Dockerfile),
@@ -205,7 +230,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
                     None => errors.push(FileError::new(
                         &shown,
                         None,
-                        "not a file harden reads (devcontainer.json, compose.yaml, docker-compose*.yml, Dockerfile, .claude/settings.json, managed-settings.json, .codex/config.toml)",
+                        "not a file harden reads (devcontainer.json, compose.yaml, docker-compose*.yml, Dockerfile, .claude/settings.json, managed-settings.json, .codex/config.toml, opencode.json, .hermes/config.yaml, VS Code's User/settings.json)",
                     )),
                 }
             }

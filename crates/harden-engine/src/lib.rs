@@ -31,7 +31,8 @@ use harden_profile::Profile;
 use harden_rules::ComposeCx;
 use harden_rules::DockerfileCx;
 use harden_rules::{
-    Check, ClaudeCx, ClaudeLayer, CodexCx, CodexLayer, DaemonCx, DevcontainerCx, RuleDef,
+    Check, ClaudeCx, ClaudeLayer, CodexCx, CodexLayer, DaemonCx, DevcontainerCx, HermesCx,
+    OpencodeCx, OpencodeLayer, RuleDef, VscodeCx,
 };
 use harden_toml::TomlDoc;
 use harden_yaml::YamlDoc;
@@ -253,6 +254,48 @@ fn process_kind(
             };
             run_checked::<TomlDoc>(display_path, text, settings, &check, decide)
         }
+        FileKind::VscodeSettings => {
+            let check = |doc: &JsoncDoc| {
+                let cx = VscodeCx {
+                    doc,
+                    profile: &settings.profile,
+                };
+                run_rules(&rules, &cx, |c| match c {
+                    Check::Vscode(f) => Some(*f),
+                    _ => None,
+                })
+            };
+            run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
+        }
+        FileKind::OpencodeConfig => {
+            let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+            let layer = OpencodeLayer::of(Path::new(display_path), home.as_deref());
+            let check = |doc: &JsoncDoc| {
+                let cx = OpencodeCx {
+                    doc,
+                    profile: &settings.profile,
+                    layer,
+                };
+                run_rules(&rules, &cx, |c| match c {
+                    Check::Opencode(f) => Some(*f),
+                    _ => None,
+                })
+            };
+            run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
+        }
+        FileKind::HermesConfig => {
+            let check = |doc: &YamlDoc| {
+                let cx = HermesCx {
+                    doc,
+                    profile: &settings.profile,
+                };
+                run_rules(&rules, &cx, |c| match c {
+                    Check::Hermes(f) => Some(*f),
+                    _ => None,
+                })
+            };
+            run_checked::<YamlDoc>(display_path, text, settings, &check, decide)
+        }
     }
 }
 
@@ -264,10 +307,14 @@ pub fn parse_value(
 ) -> Result<serde_json::Value, harden_core::ParseError> {
     use harden_core::Document;
     match kind {
-        FileKind::Devcontainer | FileKind::DockerDaemon | FileKind::ClaudeSettings => {
-            JsoncDoc::parse(text).map(|d| d.value())
+        FileKind::Devcontainer
+        | FileKind::DockerDaemon
+        | FileKind::ClaudeSettings
+        | FileKind::VscodeSettings
+        | FileKind::OpencodeConfig => JsoncDoc::parse(text).map(|d| d.value()),
+        FileKind::Compose | FileKind::HermesConfig => {
+            harden_yaml::YamlDoc::parse(text).map(|d| d.value())
         }
-        FileKind::Compose => harden_yaml::YamlDoc::parse(text).map(|d| d.value()),
         FileKind::Dockerfile => harden_dockerfile::DockerfileDoc::parse(text).map(|d| d.value()),
         FileKind::CodexConfig => TomlDoc::parse(text).map(|d| d.value()),
     }

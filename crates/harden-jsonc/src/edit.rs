@@ -50,6 +50,15 @@ impl<'d> Edits<'d> {
         self.append(object, &[item])
     }
 
+    /// Append several `key: value` members at the end of an object, in order.
+    pub fn append_members(&self, object: &Node, members: &[(String, Value)]) -> Vec<Edit> {
+        let items: Vec<String> = members
+            .iter()
+            .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), render_value(v)))
+            .collect();
+        self.append(object, &items)
+    }
+
     /// Append values at the end of an array.
     pub fn append_elements(&self, array: &Node, values: &[Value]) -> Vec<Edit> {
         let items: Vec<String> = values.iter().map(render_value).collect();

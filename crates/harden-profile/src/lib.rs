@@ -27,6 +27,43 @@ pub struct Profile {
     pub egress: EgressParams,
     pub claude: ClaudeParams,
     pub codex: CodexParams,
+    pub vscode: VscodeParams,
+    pub opencode: OpencodeParams,
+    pub hermes: HermesParams,
+}
+
+/// OpenCode: the V1 `permission` object written when a config has none.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpencodeParams {
+    /// JSON text, in rule order (the last matching rule wins).
+    pub permission: String,
+}
+
+/// Hermes Agent: the values the HM rules write.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HermesParams {
+    /// Written over `approvals.mode: off`.
+    pub approvals_mode: String,
+    /// Written when a container backend has no limit (MB and CPUs).
+    pub container_memory: u32,
+    pub container_cpu: u32,
+    /// `docker_extra_args` flags removed (a flag also matches `FLAG=...`).
+    pub dangerous_docker_args: Vec<String>,
+    /// Variables never forwarded into the container (`*` matches any run).
+    pub secret_env: Vec<String>,
+}
+
+/// VS Code Dev Containers: the user settings that stop credential
+/// forwarding, and the variables a devcontainer.json's `remoteEnv` unsets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VscodeParams {
+    /// Setting name (without `dev.containers.`) to the value written.
+    pub user_settings: BTreeMap<String, toml::Value>,
+    /// Forwarded sockets and editor bridge variables set to null in `remoteEnv`.
+    pub scrub_env: Vec<String>,
 }
 
 /// Claude Code settings: what the CC rules write and which versions know it.

@@ -11,7 +11,10 @@ pub mod daemon;
 pub mod devcontainer;
 pub mod dockerfile;
 pub mod egress;
+pub mod hermes;
+pub mod opencode;
 pub mod seccomp;
+pub mod vscode;
 
 use harden_core::{FileKind, Finding, RuleMeta};
 use harden_jsonc::JsoncDoc;
@@ -22,6 +25,9 @@ pub use codex::{CodexCx, CodexLayer};
 pub use compose::{ComposeCx, ComposeUsage};
 pub use devcontainer::ComposeTarget;
 pub use dockerfile::DockerfileCx;
+pub use hermes::HermesCx;
+pub use opencode::{OpencodeCx, OpencodeLayer};
+pub use vscode::VscodeCx;
 
 /// What a devcontainer.json check sees.
 pub struct DevcontainerCx<'a> {
@@ -43,6 +49,9 @@ pub enum Check {
     Daemon(fn(&DaemonCx<'_>) -> Vec<Finding>),
     Claude(fn(&ClaudeCx<'_>) -> Vec<Finding>),
     Codex(fn(&CodexCx<'_>) -> Vec<Finding>),
+    Vscode(fn(&VscodeCx<'_>) -> Vec<Finding>),
+    Opencode(fn(&OpencodeCx<'_>) -> Vec<Finding>),
+    Hermes(fn(&HermesCx<'_>) -> Vec<Finding>),
 }
 
 /// What a Docker daemon.json check sees.
@@ -70,6 +79,9 @@ pub fn all_rules() -> Vec<&'static RuleDef> {
     rules.extend(daemon::RULES.iter().copied());
     rules.extend(claude::RULES.iter().copied());
     rules.extend(codex::RULES.iter().copied());
+    rules.extend(vscode::RULES.iter().copied());
+    rules.extend(opencode::RULES.iter().copied());
+    rules.extend(hermes::RULES.iter().copied());
     rules.sort_by_key(|r| r.meta.code);
     rules
 }
