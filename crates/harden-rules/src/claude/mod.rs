@@ -204,7 +204,7 @@ pub fn set_path(doc: &JsoncDoc, keys: &[&str], value: Value) -> Option<(Vec<Edit
                     map.insert(key.to_string(), nested);
                     nested = Value::Object(map);
                 }
-                let edits = doc.edits().append_member(node, k, &nested);
+                let edits = doc.edits().append_member_block(node, k, &nested);
                 let change = Change::Set {
                     path: path_of(&keys[..=i]),
                     value: nested,

@@ -173,7 +173,7 @@ fn check_permission(cx: &OpencodeCx<'_>) -> Vec<Finding> {
                 .with_fix(Fix::new(
                     "Add a `permission` object that asks by default and denies `.env` reads",
                     Applicability::Unsafe,
-                    doc.edits().append_member(root, "permission", &value),
+                    doc.edits().append_member_block(root, "permission", &value),
                     vec![Change::Set { path: key_path(&["permission"]), value }],
                 )),
             );
@@ -364,7 +364,7 @@ fn check_env_reads(
                     Fix::new(
                         "Add `read` rules that deny `.env` files",
                         Applicability::Unsafe,
-                        doc.edits().append_member(node, "read", &value),
+                        doc.edits().append_member_block(node, "read", &value),
                         vec![Change::Set {
                             path: key_path(&read_keys),
                             value,

@@ -160,7 +160,7 @@ fn check_env(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
             }
             let items: Vec<(String, Value)> =
                 missing.iter().map(|n| (n.clone(), Value::Null)).collect();
-            edits.extend(doc.edits().append_members(&m.value, &items));
+            edits.extend(doc.edits().append_members_block(&m.value, &items));
             changes.push(Change::Set { path, value });
             (edits, changes)
         }
@@ -171,7 +171,7 @@ fn check_env(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
             }
             let value = Value::Object(map);
             (
-                doc.edits().append_member(root, "remoteEnv", &value),
+                doc.edits().append_member_block(root, "remoteEnv", &value),
                 vec![Change::Set { path, value }],
             )
         }
