@@ -32,7 +32,7 @@ use harden_rules::ComposeCx;
 use harden_rules::DockerfileCx;
 use harden_rules::{
     Check, ClaudeCx, ClaudeLayer, CodexCx, CodexLayer, DaemonCx, DevcontainerCx, HermesCx,
-    OpencodeCx, OpencodeLayer, RuleDef, VscodeCx,
+    HermesLayer, OpencodeCx, OpencodeLayer, RuleDef, VscodeCx,
 };
 use harden_toml::TomlDoc;
 use harden_yaml::YamlDoc;
@@ -284,10 +284,13 @@ fn process_kind(
             run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
         }
         FileKind::HermesConfig => {
+            let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+            let layer = HermesLayer::of(Path::new(display_path), home.as_deref());
             let check = |doc: &YamlDoc| {
                 let cx = HermesCx {
                     doc,
                     profile: &settings.profile,
+                    layer: layer.clone(),
                 };
                 run_rules(&rules, &cx, |c| match c {
                     Check::Hermes(f) => Some(*f),

@@ -25,7 +25,7 @@ pub use codex::{CodexCx, CodexLayer};
 pub use compose::{ComposeCx, ComposeUsage};
 pub use devcontainer::ComposeTarget;
 pub use dockerfile::DockerfileCx;
-pub use hermes::HermesCx;
+pub use hermes::{HermesCx, HermesLayer};
 pub use opencode::{OpencodeCx, OpencodeLayer};
 pub use vscode::VscodeCx;
 

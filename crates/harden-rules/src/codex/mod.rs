@@ -18,6 +18,7 @@ pub static RULES: &[&RuleDef] = &[
     &rules::ENV_RULE,
     &rules::CODE_RULE,
     &rules::NOT_READ_RULE,
+    &rules::TRUST_RULE,
 ];
 
 /// Which config layer a file is.

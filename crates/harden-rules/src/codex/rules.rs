@@ -97,6 +97,55 @@ pub static NOT_READ_RULE: RuleDef = RuleDef {
     check: Check::Codex(check_not_read),
 };
 
+pub static TRUST_META: RuleMeta = RuleMeta {
+    code: "CX007",
+    name: "codex-broad-project-trust",
+    kind: FileKind::CodexConfig,
+    tier: Tier::T2,
+    severity: Severity::Warning,
+    summary: "A home directory or `/` is a trusted project: repositories below it may have their `.codex/config.toml` honoured without a prompt",
+    breakage: "None: reported; trusting each repository instead means one prompt per repository",
+    doc: include_str!("../../../../docs/rules/CX007.md"),
+};
+pub static TRUST_RULE: RuleDef = RuleDef {
+    meta: &TRUST_META,
+    check: Check::Codex(check_trust),
+};
+
+/// Whether a path is `/`, `~` or a home directory (`/home/NAME`,
+/// `/Users/NAME`, `/root`, `C:\Users\NAME`).
+fn is_broad(path: &str) -> bool {
+    let p = path.trim_end_matches(['/', '\\']);
+    let parts: Vec<&str> = p.split(['/', '\\']).filter(|s| !s.is_empty()).collect();
+    p.is_empty()
+        || p == "~"
+        || p == "/root"
+        || (parts.len() == 2 && matches!(parts[0], "home" | "Users"))
+        || (parts.len() == 3 && parts[0].ends_with(':') && parts[1] == "Users")
+        || (parts.len() == 1 && parts[0].ends_with(':'))
+}
+
+fn check_trust(cx: &CodexCx<'_>) -> Vec<Finding> {
+    let doc = cx.doc;
+    let value = doc.value();
+    let Some(projects) = value.get("projects").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    projects
+        .iter()
+        .filter(|(p, v)| is_broad(p) && v.get("trust_level").and_then(Value::as_str) == Some("trusted"))
+        .map(|(p, _)| {
+            Finding::new(
+                &TRUST_META,
+                doc.range_of(&["projects", p]),
+                format!("projects.{p}"),
+                format!("`{p}` is a trusted project{}", cx.at()),
+            )
+            .with_note("whether trust on a parent folder covers the repositories below it is not documented; trust each repository on its own (`trust_level = \"trusted\"` per repository path)")
+        })
+        .collect()
+}
+
 /// An edit of the document `harden-toml` renders back into a splice.
 type TomlEdit = Box<dyn FnOnce(&mut toml_edit::DocumentMut) -> Option<()>>;
 

@@ -21,6 +21,54 @@ pub static RULES: &[&RuleDef] = &[&APPROVALS_RULE, &CONTAINER_RULE, &SECRETS_RUL
 pub struct HermesCx<'a> {
     pub doc: &'a YamlDoc,
     pub profile: &'a Profile,
+    pub layer: HermesLayer,
+}
+
+/// Which config a file is. Hermes reads `config.yaml` from its home
+/// (`HERMES_HOME`, `~/.hermes` by default) or from a profile's folder there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HermesLayer {
+    User,
+    Profile(String),
+    /// A copy elsewhere, such as in a repository.
+    Copy,
+}
+
+impl HermesLayer {
+    pub fn of(path: &std::path::Path, home: Option<&std::path::Path>) -> HermesLayer {
+        let canonical = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or(p.to_path_buf());
+        let Some(hermes) = home.map(|h| canonical(&h.join(".hermes"))) else {
+            return HermesLayer::Copy;
+        };
+        let dir = path.parent().map(canonical);
+        if dir.as_deref() == Some(hermes.as_path()) {
+            return HermesLayer::User;
+        }
+        match dir {
+            Some(d) if d.parent() == Some(hermes.join("profiles").as_path()) => {
+                HermesLayer::Profile(
+                    d.file_name()
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default(),
+                )
+            }
+            _ => HermesLayer::Copy,
+        }
+    }
+}
+
+impl HermesCx<'_> {
+    /// ` (user config)`, for messages.
+    fn at(&self) -> String {
+        match &self.layer {
+            HermesLayer::User => " (user config)".into(),
+            HermesLayer::Profile(p) => format!(" (profile `{p}` config)"),
+            HermesLayer::Copy => {
+                " (a copy: Hermes reads the config.yaml in HERMES_HOME, ~/.hermes by default)"
+                    .into()
+            }
+        }
+    }
 }
 
 pub const CONTAINER_BACKENDS: &[&str] = &[
@@ -145,7 +193,10 @@ fn check_approvals(cx: &HermesCx<'_>) -> Vec<Finding> {
         &APPROVALS_META,
         range(doc, &keys),
         "approvals.mode",
-        "`approvals.mode` is off: every command is approved without a check",
+        format!(
+            "`approvals.mode` is off: every command is approved without a check{}",
+            cx.at()
+        ),
     );
     let container = CONTAINER_BACKENDS.contains(&backend(cx).as_str());
     let wanted = Value::String(cx.profile.hermes.approvals_mode.clone());
@@ -246,7 +297,8 @@ fn check_container(cx: &HermesCx<'_>) -> Vec<Finding> {
                 range(doc, &args_keys),
                 "terminal.docker_extra_args",
                 format!(
-                    "`docker_extra_args` opens the sandbox: {}",
+                    "`docker_extra_args` opens the sandbox{}: {}",
+                    cx.at(),
                     shown.join(", ")
                 ),
             );
@@ -284,8 +336,8 @@ fn check_container(cx: &HermesCx<'_>) -> Vec<Finding> {
             continue;
         }
         let message = match current {
-            None => format!("`terminal.{key}` is not set"),
-            Some(_) => format!("`terminal.{key}` is 0 (no limit)"),
+            None => format!("`terminal.{key}` is not set{}", cx.at()),
+            Some(_) => format!("`terminal.{key}` is 0 (no limit){}", cx.at()),
         };
         let mut f = Finding::new(
             &CONTAINER_META,
@@ -342,7 +394,7 @@ fn check_secrets(cx: &HermesCx<'_>) -> Vec<Finding> {
                 &SECRETS_META,
                 range(doc, &keys),
                 "terminal.docker_forward_env",
-                format!("`docker_forward_env` passes secrets into the sandbox: {}", names.join(", ")),
+                format!("`docker_forward_env` passes secrets into the sandbox{}: {}", cx.at(), names.join(", ")),
             )
             .with_note("every command in the sandbox sees them; forward a token scoped to the task instead");
             let indices: Vec<usize> = bad.iter().map(|(i, _)| *i).collect();
@@ -371,7 +423,7 @@ fn check_secrets(cx: &HermesCx<'_>) -> Vec<Finding> {
                 &SECRETS_META,
                 range(doc, &["terminal", "sudo_password"]),
                 "terminal.sudo_password",
-                "`terminal.sudo_password` stores a sudo password in plain text (an empty one makes sudo run without a prompt)",
+                format!("`terminal.sudo_password` stores a sudo password in plain text (an empty one makes sudo run without a prompt){}", cx.at()),
             )
             .with_note("remove it and grant the sandbox user only the commands it needs"),
         );
@@ -391,9 +443,9 @@ fn check_local(cx: &HermesCx<'_>) -> Vec<Finding> {
         range(cx.doc, &keys),
         "terminal.backend",
         if set {
-            "`terminal.backend: local` runs every command on the host".to_string()
+            format!("`terminal.backend: local` runs every command on the host{}", cx.at())
         } else {
-            "no `terminal.backend`: the default `local` runs every command on the host".to_string()
+            format!("no `terminal.backend`: the default `local` runs every command on the host{}", cx.at())
         },
     )
     .with_note("`backend: docker` runs commands in a container (no access to the host's files beyond its volumes); keep `approvals.mode` on while commands run locally")]

@@ -83,7 +83,7 @@ fn check_settings(cx: &VscodeCx<'_>) -> Vec<Finding> {
                 &SETTINGS_META,
                 range_at(doc, &[key]),
                 key.clone(),
-                format!("`{key}` is {value}, not {wanted}"),
+                format!("`{key}` is {value}, not {wanted} (user settings)"),
             );
             out.push(
                 match set_fix(
@@ -103,7 +103,7 @@ fn check_settings(cx: &VscodeCx<'_>) -> Vec<Finding> {
                 &SETTINGS_META,
                 range_at(doc, &[&current]),
                 current.clone(),
-                format!("`{current}` is not set (the default forwards the host's setting)"),
+                format!("`{current}` is not set; the default forwards the host's credentials (user settings)"),
             );
             out.push(
                 match set_fix(
