@@ -1,10 +1,11 @@
 //! The corpus harness: every devcontainer.json, compose file, Dockerfile,
 //! Claude Code settings file and Codex config.toml of the shared corpus, at
-//! every tier, with every safe and unsafe fix. Per file: the output parses; its value is the input's value plus exactly the
-//! applied changes; no fix was dropped by verification; a second run
-//! proposes nothing; and at tier 4, `git apply` of the printed diff gives the
-//! same bytes. A file the tool refuses must be refused with a located error.
-//! Ends with `N passed, N failed` and the failures with reasons.
+//! every tier, with every safe and unsafe fix. Per file: the output parses;
+//! its value is the input's value plus exactly the applied changes; no fix
+//! was dropped by verification; a second run proposes nothing; and at tier
+//! 4, `git apply` of the printed diff gives the same bytes. A file the tool
+//! refuses must be refused with a located error. Ends with `N passed, N
+//! failed` and the failures with reasons.
 
 mod common;
 
