@@ -110,3 +110,14 @@ fn no_final_newline_stays_so() {
         "{out:?}"
     );
 }
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    for open in ["[", "{a="] {
+        let text = format!("a = {}", open.repeat(100_000));
+        let e = TomlDoc::parse(&text).unwrap_err();
+        assert_eq!(e.pos.line, 1, "{e}");
+    }
+    let dotted = format!("{} = 1\n", vec!["k"; 100_000].join("."));
+    assert!(TomlDoc::parse(&dotted).is_err());
+}
