@@ -189,6 +189,27 @@ fn check_code_keys(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             ),
         ));
     }
+    let sockets = super::strings_at(doc, &["sandbox", "network", "allowUnixSockets"]);
+    let risky: Vec<&String> = sockets
+        .iter()
+        .filter(|s| s.contains("docker.sock") || s.contains("ssh") || s.contains("agent"))
+        .collect();
+    if !risky.is_empty() {
+        out.push(Finding::new(
+            &CODE_KEYS_META,
+            range_at(doc, &["sandbox", "network", "allowUnixSockets"]),
+            "sandbox.network.allowUnixSockets",
+            format!(
+                "the sandbox may connect to {} (on macOS; Linux ignores this list){}",
+                risky
+                    .iter()
+                    .map(|s| format!("`{s}`"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                cx.at()
+            ),
+        ));
+    }
     for (keys, what) in [
         (&["sandbox", "network", "allowAllUnixSockets"][..], "every Unix socket (the Docker socket and ssh-agent included) is reachable from the sandbox; on Linux this turns the seccomp socket filter off"),
         (&["sandbox", "enableWeakerNestedSandbox"][..], "the nested sandbox mode is weaker (no /proc isolation)"),
