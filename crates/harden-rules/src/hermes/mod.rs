@@ -15,7 +15,13 @@ use serde_json::Value;
 
 use crate::{Check, RuleDef};
 
-pub static RULES: &[&RuleDef] = &[&APPROVALS_RULE, &CONTAINER_RULE, &SECRETS_RULE, &LOCAL_RULE];
+pub static RULES: &[&RuleDef] = &[
+    &APPROVALS_RULE,
+    &CONTAINER_RULE,
+    &SECRETS_RULE,
+    &LOCAL_RULE,
+    &MOUNTS_RULE,
+];
 
 /// What a Hermes config check sees.
 pub struct HermesCx<'a> {
@@ -137,6 +143,21 @@ pub static LOCAL_META: RuleMeta = RuleMeta {
 pub static LOCAL_RULE: RuleDef = RuleDef {
     meta: &LOCAL_META,
     check: Check::Hermes(check_local),
+};
+
+pub static MOUNTS_META: RuleMeta = RuleMeta {
+    code: "HM005",
+    name: "hermes-host-mounts",
+    kind: FileKind::HermesConfig,
+    tier: Tier::T2,
+    severity: Severity::Warning,
+    summary: "The container backend mounts host credentials, the Docker socket or a sensitive host directory (`docker_volumes`), or the host's home or launch directory",
+    breakage: "Commands in the sandbox no longer see those host paths; copy in what a task needs",
+    doc: include_str!("../../../../docs/rules/HM005.md"),
+};
+pub static MOUNTS_RULE: RuleDef = RuleDef {
+    meta: &MOUNTS_META,
+    check: Check::Hermes(check_mounts),
 };
 
 fn path(keys: &[&str]) -> ValuePath {
@@ -449,4 +470,106 @@ fn check_local(cx: &HermesCx<'_>) -> Vec<Finding> {
         },
     )
     .with_note("`backend: docker` runs commands in a container (no access to the host's files beyond its volumes); keep `approvals.mode` on while commands run locally")]
+}
+
+/// Whether a host path is a credential store, a Docker socket or a
+/// sensitive directory of the profile (`/` and `~` count only themselves).
+fn risky_host_path(profile: &Profile, host: &str) -> bool {
+    use crate::compose::volumes::{normalize_host_path, path_matches};
+    let m = &profile.mounts;
+    m.credential_paths.iter().any(|p| path_matches(host, p))
+        || m.docker_sockets
+            .iter()
+            .any(|p| host == normalize_host_path(p))
+        || m.sensitive_paths.iter().any(|p| {
+            let p = normalize_host_path(p);
+            host == p || (p != "/" && p != "~" && host.starts_with(&format!("{p}/")))
+        })
+}
+
+fn check_mounts(cx: &HermesCx<'_>) -> Vec<Finding> {
+    let doc = cx.doc;
+    if !CONTAINER_BACKENDS.contains(&backend(cx).as_str()) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let keys = ["terminal", "docker_volumes"];
+    if let Some(Value::Array(items)) = value_at(doc.value_ref(), &keys) {
+        let bad: Vec<(usize, String)> = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.as_str().map(|s| (i, s.to_string())))
+            .filter(|(_, s)| {
+                let (source, _, _) = crate::compose::volumes::split_short(s);
+                source.is_some_and(|h| {
+                    risky_host_path(
+                        cx.profile,
+                        &crate::compose::volumes::normalize_host_path(&h),
+                    )
+                })
+            })
+            .collect();
+        if !bad.is_empty() {
+            let names: Vec<String> = bad.iter().map(|(_, s)| format!("`{s}`")).collect();
+            let mut f = Finding::new(
+                &MOUNTS_META,
+                range(doc, &keys),
+                "terminal.docker_volumes",
+                format!(
+                    "`docker_volumes` mounts host paths the agent must not reach{}: {}",
+                    cx.at(),
+                    names.join(", ")
+                ),
+            );
+            let indices: Vec<usize> = bad.iter().map(|(i, _)| *i).collect();
+            let p = path(&keys);
+            if let Some(edits) =
+                plain_node(doc, &keys).and_then(|seq| doc.edits().remove_items(seq, &indices).ok())
+            {
+                let changes = indices
+                    .iter()
+                    .rev()
+                    .map(|i| Change::Remove { path: p.child(*i) })
+                    .collect();
+                f = f.with_fix(Fix::new(
+                    format!("Remove {} from `docker_volumes`", names.join(", ")),
+                    Applicability::Unsafe,
+                    edits,
+                    changes,
+                ));
+            }
+            out.push(f);
+        }
+    }
+    let terminal = value_at(doc.value_ref(), &["terminal"]);
+    if terminal.and_then(|t| t.get("docker_mount_cwd_to_workspace")) == Some(&Value::Bool(true)) {
+        out.push(
+            Finding::new(
+                &MOUNTS_META,
+                range(doc, &["terminal", "docker_mount_cwd_to_workspace"]),
+                "terminal.docker_mount_cwd_to_workspace",
+                format!(
+                    "the directory Hermes starts in is mounted read-write at /workspace{}",
+                    cx.at()
+                ),
+            )
+            .with_note("started from the home directory, that is every file of the user; start Hermes in the project folder or mount the project explicitly"),
+        );
+    }
+    if terminal
+        .and_then(|t| t.get("home_mode"))
+        .and_then(Value::as_str)
+        == Some("real")
+    {
+        out.push(Finding::new(
+            &MOUNTS_META,
+            range(doc, &["terminal", "home_mode"]),
+            "terminal.home_mode",
+            format!(
+                "`home_mode: real` gives commands the user's real home directory{}",
+                cx.at()
+            ),
+        ));
+    }
+    out
 }
