@@ -293,5 +293,43 @@ pub fn append_strings(doc: &mut DocumentMut, path: &[&str], items: &[String]) ->
     Some(())
 }
 
+/// Remove the items at `indices` from the array at `path`; an item that
+/// becomes first takes the removed first item's spacing.
+pub fn remove_items(doc: &mut DocumentMut, path: &[&str], indices: &[usize]) -> Option<()> {
+    let (last, parents) = path.split_last()?;
+    let mut table: &mut dyn TableLike = doc.as_table_mut();
+    for k in parents {
+        table = table.get_mut(k)?.as_table_like_mut()?;
+    }
+    let Some(Item::Value(toml_edit::Value::Array(a))) = table.get_mut(last) else {
+        return None;
+    };
+    let first_prefix = a.get(0).and_then(|v| {
+        v.decor()
+            .prefix()
+            .and_then(|p| p.as_str())
+            .map(str::to_string)
+    });
+    let mut sorted = indices.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    if sorted.last().is_some_and(|i| *i >= a.len()) {
+        return None;
+    }
+    for i in sorted.iter().rev() {
+        a.remove(*i);
+    }
+    if sorted.first() == Some(&0) {
+        if let (Some(p), Some(v)) = (first_prefix, a.get_mut(0)) {
+            v.decor_mut().set_prefix(p);
+        }
+    }
+    if a.is_empty() {
+        a.set_trailing("");
+        a.set_trailing_comma(false);
+    }
+    Some(())
+}
+
 #[cfg(test)]
 mod tests;

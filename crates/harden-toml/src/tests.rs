@@ -121,3 +121,18 @@ fn deep_nesting_is_an_error_not_a_crash() {
     let dotted = format!("{} = 1\n", vec!["k"; 100_000].join("."));
     assert!(TomlDoc::parse(&dotted).is_err());
 }
+
+#[test]
+fn removing_items_keeps_the_array_layout() {
+    let doc = TomlDoc::parse("roots = [\"/\", \"/tmp\", \"~\"] # writable\n").unwrap();
+    let edits = doc.edit(|d| remove_items(d, &["roots"], &[0, 2])).unwrap();
+    assert_eq!(apply(&doc, &edits), "roots = [\"/tmp\"] # writable\n");
+    let doc = TomlDoc::parse("[s]\nroots = [\n  \"/\",\n  \"/tmp\",\n]\n").unwrap();
+    let edits = doc
+        .edit(|d| remove_items(d, &["s", "roots"], &[0]))
+        .unwrap();
+    assert_eq!(apply(&doc, &edits), "[s]\nroots = [\n  \"/tmp\",\n]\n");
+    let doc = TomlDoc::parse("roots = [\"/\"]\n").unwrap();
+    let edits = doc.edit(|d| remove_items(d, &["roots"], &[0])).unwrap();
+    assert_eq!(apply(&doc, &edits), "roots = []\n");
+}

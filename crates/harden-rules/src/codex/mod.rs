@@ -19,6 +19,7 @@ pub static RULES: &[&RuleDef] = &[
     &rules::CODE_RULE,
     &rules::NOT_READ_RULE,
     &rules::TRUST_RULE,
+    &rules::ROOTS_RULE,
 ];
 
 /// Which config layer a file is.

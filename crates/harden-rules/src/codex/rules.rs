@@ -146,6 +146,75 @@ fn check_trust(cx: &CodexCx<'_>) -> Vec<Finding> {
         .collect()
 }
 
+pub static ROOTS_META: RuleMeta = RuleMeta {
+    code: "CX008",
+    name: "codex-writable-roots-broad",
+    kind: FileKind::CodexConfig,
+    tier: Tier::T2,
+    severity: Severity::Warning,
+    summary: "The workspace-write sandbox may write to `/`, a home directory, system folders or credential stores (`writable_roots`)",
+    breakage: "Commands can no longer write to those folders from the sandbox; Codex asks to run such commands outside it",
+    doc: include_str!("../../../../docs/rules/CX008.md"),
+};
+pub static ROOTS_RULE: RuleDef = RuleDef {
+    meta: &ROOTS_META,
+    check: Check::Codex(check_roots),
+};
+
+fn check_roots(cx: &CodexCx<'_>) -> Vec<Finding> {
+    use crate::compose::volumes::{normalize_host_path, path_matches};
+    let doc = cx.doc;
+    let keys = ["sandbox_workspace_write", "writable_roots"];
+    let value = doc.value();
+    let Some(Value::Array(items)) = value.get(keys[0]).and_then(|t| t.get(keys[1])) else {
+        return Vec::new();
+    };
+    let m = &cx.profile.mounts;
+    let bad: Vec<(usize, String)> = items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.as_str().map(|s| (i, s.to_string())))
+        .filter(|(_, s)| {
+            let host = normalize_host_path(s);
+            is_broad(&host)
+                || m.credential_paths.iter().any(|p| path_matches(&host, p))
+                || m.sensitive_paths.iter().any(|p| {
+                    let p = normalize_host_path(p);
+                    host == p || (p != "/" && p != "~" && host.starts_with(&format!("{p}/")))
+                })
+        })
+        .collect();
+    if bad.is_empty() {
+        return Vec::new();
+    }
+    let names: Vec<String> = bad.iter().map(|(_, s)| format!("`{s}`")).collect();
+    let indices: Vec<usize> = bad.iter().map(|(i, _)| *i).collect();
+    let f = Finding::new(
+        &ROOTS_META,
+        doc.range_of(&keys),
+        "sandbox_workspace_write.writable_roots",
+        format!("the sandbox may write to {}{}", names.join(", "), cx.at()),
+    );
+    let path = harden_core::ValuePath::root().child(keys[0]).child(keys[1]);
+    let changes = indices
+        .iter()
+        .rev()
+        .map(|i| Change::Remove {
+            path: path.child(*i),
+        })
+        .collect();
+    let edit = doc.edit(|d| harden_toml::remove_items(d, &keys, &indices));
+    vec![match edit {
+        Some(edits) => f.with_fix(Fix::new(
+            format!("Remove {} from `writable_roots`", names.join(", ")),
+            Applicability::Unsafe,
+            edits,
+            changes,
+        )),
+        None => f.with_note("harden cannot edit this file without changing other bytes"),
+    }]
+}
+
 /// An edit of the document `harden-toml` renders back into a splice.
 type TomlEdit = Box<dyn FnOnce(&mut toml_edit::DocumentMut) -> Option<()>>;
 
