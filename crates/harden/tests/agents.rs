@@ -58,3 +58,34 @@ fn a_bad_claude_version_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected a version such as 2.1.83"));
 }
+
+#[test]
+fn hostile_toml_is_a_located_error_and_the_other_files_are_still_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let deep = format!("a = {}\n", "[".repeat(100_000));
+    write(dir, "one/.codex/config.toml", deep);
+    write(
+        dir,
+        "two/.codex/config.toml",
+        "a = 1\r\nb = 2\nsandbox_mode = \"x\"\r\n",
+    );
+    write(
+        dir,
+        "three/.codex/config.toml",
+        "approval_policy = \"never\"\n",
+    );
+    let out = harden(dir, &["check", "--tier", "3", "."]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("one/.codex/config.toml:1:"), "{err}");
+    assert!(
+        err.contains("two/.codex/config.toml:2:") && err.contains("mixes CRLF and LF"),
+        "{err}"
+    );
+    assert!(
+        text.contains("three/.codex/config.toml:1:1: CX002"),
+        "{text}"
+    );
+}
