@@ -7,6 +7,7 @@
 //! known to the target Claude Code version.
 
 mod bypass;
+mod env_scrub;
 mod network;
 mod permissions;
 mod reported;
@@ -35,6 +36,7 @@ pub static RULES: &[&RuleDef] = &[
     &reported::MCP_RULE,
     &reported::CODE_KEYS_RULE,
     &network::RULE,
+    &env_scrub::RULE,
 ];
 
 /// The settings schema from SchemaStore (see `schemas/README.md`).
