@@ -36,7 +36,8 @@ fn shown_path(kind: FileKind, file: &str) -> String {
 }
 
 enum Outcome {
-    Changed,
+    /// With the codes of the fixes applied.
+    Changed(Vec<&'static str>),
     Unchanged,
     Refused,
 }
@@ -94,7 +95,9 @@ fn check(
             return Err(format!("the output fails the settings schema: {e}"));
         }
     }
-    Ok(Outcome::Changed)
+    Ok(Outcome::Changed(
+        outcome.applied.iter().map(|f| f.rule.code).collect(),
+    ))
 }
 
 fn run_kind(manifest_kind: &str, kind: FileKind, at_least: usize) {
@@ -107,24 +110,40 @@ fn run_kind(manifest_kind: &str, kind: FileKind, at_least: usize) {
     );
     let schema = claude_schema();
     let (mut changed, mut unchanged, mut refused, mut failed) = (0, 0, 0, Vec::new());
-    for tier in Tier::ALL {
-        let settings = Settings::new(Profile::builtin(), tier);
+    let mut by_rule: std::collections::BTreeMap<&str, usize> = Default::default();
+    // Claude files also at a recent version, which lets every gated key be written.
+    let versions: &[Option<&str>] = match kind {
+        FileKind::ClaudeSettings => &[None, Some("2.1.240")],
+        _ => &[None],
+    };
+    let runs = Tier::ALL
+        .into_iter()
+        .flat_map(|t| versions.iter().map(move |v| (t, *v)));
+    for (tier, version) in runs {
+        let mut settings = Settings::new(Profile::builtin(), tier);
+        settings.claude_version = version.map(str::to_string);
         for file in &files {
             let Ok(text) = std::fs::read_to_string(corpus.join(file)) else {
                 refused += 1;
                 continue;
             };
             match check(kind, file, &text, &settings, &schema) {
-                Ok(Outcome::Changed) => changed += 1,
+                Ok(Outcome::Changed(codes)) => {
+                    changed += 1;
+                    for c in codes {
+                        *by_rule.entry(c).or_default() += 1;
+                    }
+                }
                 Ok(Outcome::Unchanged) => unchanged += 1,
                 Ok(Outcome::Refused) => refused += 1,
-                Err(e) => failed.push(format!("tier {tier} {file}: {e}")),
+                Err(e) => failed.push(format!("tier {tier} {version:?} {file}: {e}")),
             }
         }
     }
     println!(
-        "{manifest_kind} corpus: {} files x 4 tiers: {changed} changed, {unchanged} unchanged, {refused} refused with an error, {} failed",
+        "{manifest_kind} corpus: {} files x 4 tiers x {} versions: {changed} changed, {unchanged} unchanged, {refused} refused with an error, {} failed; fixes applied {by_rule:?}",
         files.len(),
+        versions.len(),
         failed.len()
     );
     assert!(failed.is_empty(), "failures:\n{}", failed.join("\n"));
