@@ -30,6 +30,15 @@ pub struct Profile {
     pub vscode: VscodeParams,
     pub opencode: OpencodeParams,
     pub hermes: HermesParams,
+    pub agents: AgentParams,
+}
+
+/// Facts about the coding agents shared by their rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentParams {
+    /// Command-line flags that turn an agent's approvals off.
+    pub autonomy_flags: Vec<String>,
 }
 
 /// OpenCode: the V1 `permission` object written when a config has none.

@@ -4,6 +4,7 @@
 //! parameters from the profile and report findings with fixes built by the
 //! format crates' edit builders.
 
+pub mod autonomy;
 pub mod claude;
 pub mod codex;
 pub mod compose;
@@ -82,6 +83,8 @@ pub fn all_rules() -> Vec<&'static RuleDef> {
     rules.extend(vscode::RULES.iter().copied());
     rules.extend(opencode::RULES.iter().copied());
     rules.extend(hermes::RULES.iter().copied());
+    rules.push(&autonomy::DOCKERFILE_RULE);
+    rules.push(&autonomy::LIFECYCLE_RULE);
     rules.sort_by_key(|r| r.meta.code);
     rules
 }
