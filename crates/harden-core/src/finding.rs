@@ -74,6 +74,12 @@ pub enum FileKind {
     CodexConfig,
     /// The Docker daemon's `daemon.json`, named with `--docker-daemon-config`.
     DockerDaemon,
+    /// VS Code's user `settings.json`.
+    VscodeSettings,
+    /// OpenCode's `opencode.json` / `opencode.jsonc`.
+    OpencodeConfig,
+    /// Hermes Agent's `config.yaml`.
+    HermesConfig,
 }
 
 impl FileKind {
@@ -85,6 +91,9 @@ impl FileKind {
             FileKind::ClaudeSettings => "Claude Code settings",
             FileKind::CodexConfig => "Codex config",
             FileKind::DockerDaemon => "Docker daemon.json",
+            FileKind::VscodeSettings => "VS Code user settings",
+            FileKind::OpencodeConfig => "OpenCode config",
+            FileKind::HermesConfig => "Hermes config",
         }
     }
 }

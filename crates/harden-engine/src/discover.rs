@@ -22,7 +22,14 @@ const SKIPPED_DIRS: &[&str] = &[
 ];
 
 /// Hidden directories that hold configs harden reads.
-const HIDDEN_DIRS_READ: &[&str] = &[".devcontainer", ".github"];
+const HIDDEN_DIRS_READ: &[&str] = &[
+    ".devcontainer",
+    ".github",
+    ".claude",
+    ".codex",
+    ".opencode",
+    ".hermes",
+];
 
 const MAX_DEPTH: usize = 32;
 
@@ -55,6 +62,34 @@ pub fn kind_of(path: &Path) -> Option<FileKind> {
             if parent == Some(".devcontainer") || grandparent == Some(".devcontainer") =>
         {
             Some(FileKind::Devcontainer)
+        }
+        "settings.json" | "settings.local.json" if parent == Some(".claude") => {
+            Some(FileKind::ClaudeSettings)
+        }
+        "managed-settings.json" => Some(FileKind::ClaudeSettings),
+        "config.toml" if parent == Some("codex") && grandparent == Some("etc") => {
+            Some(FileKind::CodexConfig)
+        }
+        _ if parent == Some(".codex") && name.ends_with("config.toml") => {
+            Some(FileKind::CodexConfig)
+        }
+        "opencode.json" | "opencode.jsonc" => Some(FileKind::OpencodeConfig),
+        "config.yaml" | "config.yml" if parent == Some(".hermes") => Some(FileKind::HermesConfig),
+        "config.yaml" | "config.yml"
+            if grandparent == Some("profiles")
+                && path.ancestors().nth(3).and_then(|p| p.file_name())
+                    == Some(".hermes".as_ref()) =>
+        {
+            Some(FileKind::HermesConfig)
+        }
+        "settings.json"
+            if parent == Some("User")
+                && matches!(
+                    grandparent,
+                    Some("Code" | "Code - Insiders" | "Code - OSS" | "VSCodium")
+                ) =>
+        {
+            Some(FileKind::VscodeSettings)
         }
         _ if is_compose_name(name) => Some(FileKind::Compose),
         _ if is_dockerfile_name(name) => Some(FileKind::Dockerfile),
@@ -204,7 +239,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
                     None => errors.push(FileError::new(
                         &shown,
                         None,
-                        "not a file harden reads (devcontainer.json, compose.yaml, docker-compose*.yml, Dockerfile)",
+                        "not a file harden reads (devcontainer.json, compose.yaml, docker-compose*.yml, Dockerfile, .claude/settings.json, managed-settings.json, .codex/config.toml, opencode.json, .hermes/config.yaml, VS Code's User/settings.json)",
                     )),
                 }
             }

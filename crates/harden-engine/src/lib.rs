@@ -33,7 +33,11 @@ use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 use harden_rules::ComposeCx;
 use harden_rules::DockerfileCx;
-use harden_rules::{Check, DaemonCx, DevcontainerCx, RuleDef};
+use harden_rules::{
+    Check, ClaudeCx, ClaudeLayer, CodexCx, CodexLayer, DaemonCx, DevcontainerCx, HermesCx,
+    HermesLayer, OpencodeCx, OpencodeLayer, RuleDef, VscodeCx,
+};
+use harden_toml::TomlDoc;
 use harden_yaml::YamlDoc;
 
 /// What a run checks: the profile, the highest tier, and the project's
@@ -51,6 +55,8 @@ pub struct Settings {
     /// Verify each fix before it is offered (for a person answering
     /// prompts); otherwise a pass of fixes is verified as a whole.
     pub verify_each: bool,
+    /// The Claude Code version whose keys may be written (`--claude-version`).
+    pub claude_version: Option<String>,
 }
 
 impl Settings {
@@ -63,6 +69,7 @@ impl Settings {
             no_ignore: false,
             inputs: FixInputs::default(),
             verify_each: false,
+            claude_version: None,
         }
     }
 
@@ -287,11 +294,85 @@ fn process_kind(
             };
             run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
         }
-        other => Err(FileError::new(
-            display_path,
-            None,
-            format!("{} files are not supported yet", other.name()),
-        )),
+        FileKind::ClaudeSettings => {
+            let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+            let layer = ClaudeLayer::of(Path::new(display_path), home.as_deref());
+            let check = |doc: &JsoncDoc, only: &[&str]| {
+                let cx = ClaudeCx {
+                    doc,
+                    profile: &settings.profile,
+                    layer,
+                    version: settings.claude_version.as_deref(),
+                };
+                let found = run_rules(&rules, only, &cx, |c| match c {
+                    Check::Claude(f) => Some(*f),
+                    _ => None,
+                });
+                harden_rules::claude::gate(&cx, found)
+            };
+            run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
+        }
+        FileKind::CodexConfig => {
+            let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+            let layer = CodexLayer::of(Path::new(display_path), home.as_deref());
+            let check = |doc: &TomlDoc, only: &[&str]| {
+                let cx = CodexCx {
+                    doc,
+                    profile: &settings.profile,
+                    layer,
+                };
+                run_rules(&rules, only, &cx, |c| match c {
+                    Check::Codex(f) => Some(*f),
+                    _ => None,
+                })
+            };
+            run_checked::<TomlDoc>(display_path, text, settings, &check, decide)
+        }
+        FileKind::VscodeSettings => {
+            let check = |doc: &JsoncDoc, only: &[&str]| {
+                let cx = VscodeCx {
+                    doc,
+                    profile: &settings.profile,
+                };
+                run_rules(&rules, only, &cx, |c| match c {
+                    Check::Vscode(f) => Some(*f),
+                    _ => None,
+                })
+            };
+            run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
+        }
+        FileKind::OpencodeConfig => {
+            let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+            let layer = OpencodeLayer::of(Path::new(display_path), home.as_deref());
+            let check = |doc: &JsoncDoc, only: &[&str]| {
+                let cx = OpencodeCx {
+                    doc,
+                    profile: &settings.profile,
+                    layer,
+                };
+                run_rules(&rules, only, &cx, |c| match c {
+                    Check::Opencode(f) => Some(*f),
+                    _ => None,
+                })
+            };
+            run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
+        }
+        FileKind::HermesConfig => {
+            let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
+            let layer = HermesLayer::of(Path::new(display_path), home.as_deref());
+            let check = |doc: &YamlDoc, only: &[&str]| {
+                let cx = HermesCx {
+                    doc,
+                    profile: &settings.profile,
+                    layer: layer.clone(),
+                };
+                run_rules(&rules, only, &cx, |c| match c {
+                    Check::Hermes(f) => Some(*f),
+                    _ => None,
+                })
+            };
+            run_checked::<YamlDoc>(display_path, text, settings, &check, decide)
+        }
     }
 }
 
@@ -326,14 +407,16 @@ pub fn parse_value(
 ) -> Result<serde_json::Value, harden_core::ParseError> {
     use harden_core::Document;
     match kind {
-        FileKind::Devcontainer | FileKind::DockerDaemon => JsoncDoc::parse(text).map(|d| d.value()),
-        FileKind::Compose => harden_yaml::YamlDoc::parse(text).map(|d| d.value()),
+        FileKind::Devcontainer
+        | FileKind::DockerDaemon
+        | FileKind::ClaudeSettings
+        | FileKind::VscodeSettings
+        | FileKind::OpencodeConfig => JsoncDoc::parse(text).map(|d| d.value()),
+        FileKind::Compose | FileKind::HermesConfig => {
+            harden_yaml::YamlDoc::parse(text).map(|d| d.value())
+        }
         FileKind::Dockerfile => harden_dockerfile::DockerfileDoc::parse(text).map(|d| d.value()),
-        other => Err(harden_core::ParseError::new(
-            1,
-            1,
-            format!("{} files are not supported yet", other.name()),
-        )),
+        FileKind::CodexConfig => TomlDoc::parse(text).map(|d| d.value()),
     }
 }
 

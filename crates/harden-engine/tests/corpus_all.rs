@@ -1,10 +1,11 @@
-//! The corpus harness: every devcontainer.json, compose file and Dockerfile
-//! of the shared corpus, at every tier, with every safe and unsafe fix. Per
-//! file: the output parses; its value is the input's value plus exactly the
-//! applied changes; no fix was dropped by verification; a second run
-//! proposes nothing; and at tier 4, `git apply` of the printed diff gives the
-//! same bytes. A file the tool refuses must be refused with a located error.
-//! Ends with `N passed, N failed` and the failures with reasons.
+//! The corpus harness: every devcontainer.json, compose file, Dockerfile,
+//! Claude Code settings file and Codex config.toml of the shared corpus, at
+//! every tier, with every safe and unsafe fix. Per file: the output parses;
+//! its value is the input's value plus exactly the applied changes; no fix
+//! was dropped by verification; a second run proposes nothing; and at tier
+//! 4, `git apply` of the printed diff gives the same bytes. A file the tool
+//! refuses must be refused with a located error. Ends with `N passed, N
+//! failed` and the failures with reasons.
 
 mod common;
 
@@ -19,6 +20,8 @@ fn kind_of(manifest_kind: &str) -> Option<FileKind> {
         "devcontainer-json" => Some(FileKind::Devcontainer),
         "compose" => Some(FileKind::Compose),
         "dockerfile" => Some(FileKind::Dockerfile),
+        "claude-settings" => Some(FileKind::ClaudeSettings),
+        "codex-toml" => Some(FileKind::CodexConfig),
         _ => None,
     }
 }
@@ -85,16 +88,22 @@ fn corpus_harness() {
     let Some(corpus) = harden_core::requirement::shared("corpus") else {
         return;
     };
-    let files: Vec<(String, FileKind)> = ["devcontainer-json", "compose", "dockerfile"]
-        .into_iter()
-        .flat_map(|k| {
-            let kind = kind_of(k).expect("a kind harden reads");
-            common::corpus_files(k)
-                .expect("shared corpus present")
-                .into_iter()
-                .map(move |f| (f, kind))
-        })
-        .collect();
+    let files: Vec<(String, FileKind)> = [
+        "devcontainer-json",
+        "compose",
+        "dockerfile",
+        "claude-settings",
+        "codex-toml",
+    ]
+    .into_iter()
+    .flat_map(|k| {
+        let kind = kind_of(k).expect("a kind harden reads");
+        common::corpus_files(k)
+            .expect("shared corpus present")
+            .into_iter()
+            .map(move |f| (f, kind))
+    })
+    .collect();
     assert!(
         files.len() > 900,
         "expected the shared corpus, found {} files",

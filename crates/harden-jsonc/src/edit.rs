@@ -27,6 +27,40 @@ pub fn render_value(v: &Value) -> String {
     }
 }
 
+/// Render a value one member or element per line when it is long (more
+/// than 60 characters inline), with `unit` per level; continuation lines are
+/// relative to column 0 of the value's own line.
+pub fn render_block(v: &Value, unit: &str) -> String {
+    let inline = render_value(v);
+    if inline.len() <= 60 {
+        return inline;
+    }
+    let nest = |s: String| s.replace('\n', &format!("\n{unit}"));
+    match v {
+        Value::Array(items) if !items.is_empty() => {
+            let inner: Vec<String> = items
+                .iter()
+                .map(|i| format!("{unit}{}", nest(render_block(i, unit))))
+                .collect();
+            format!("[\n{}\n]", inner.join(",\n"))
+        }
+        Value::Object(m) if !m.is_empty() => {
+            let inner: Vec<String> = m
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{unit}{}: {}",
+                        Value::String(k.clone()),
+                        nest(render_block(v, unit))
+                    )
+                })
+                .collect();
+            format!("{{\n{}\n}}", inner.join(",\n"))
+        }
+        _ => inline,
+    }
+}
+
 pub struct Edits<'d> {
     doc: &'d JsoncDoc,
     text: &'d str,
@@ -50,6 +84,36 @@ impl<'d> Edits<'d> {
         self.append(object, &[item])
     }
 
+    /// Append several `key: value` members at the end of an object, in order.
+    pub fn append_members(&self, object: &Node, members: &[(String, Value)]) -> Vec<Edit> {
+        let items: Vec<String> = members
+            .iter()
+            .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), render_value(v)))
+            .collect();
+        self.append(object, &items)
+    }
+
+    /// Append one member, laid out as [`Edits::append_members_block`] does.
+    pub fn append_member_block(&self, object: &Node, key: &str, value: &Value) -> Vec<Edit> {
+        self.append_members_block(object, &[(key.to_string(), value.clone())])
+    }
+
+    /// Like [`Edits::append_members`], but in a multi-line object a long
+    /// object or array value is laid out one member or element per line,
+    /// indented with the file's indent unit.
+    pub fn append_members_block(&self, object: &Node, members: &[(String, Value)]) -> Vec<Edit> {
+        let inline: Vec<String> = members
+            .iter()
+            .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), render_value(v)))
+            .collect();
+        let unit = self.indent_unit();
+        let block: Vec<String> = members
+            .iter()
+            .map(|(k, v)| format!("{}: {}", Value::String(k.clone()), render_block(v, &unit)))
+            .collect();
+        self.append_laid_out(object, &inline, Some(&block))
+    }
+
     /// Append values at the end of an array.
     pub fn append_elements(&self, array: &Node, values: &[Value]) -> Vec<Edit> {
         let items: Vec<String> = values.iter().map(render_value).collect();
@@ -62,11 +126,31 @@ impl<'d> Edits<'d> {
     }
 
     fn append(&self, container: &Node, items: &[String]) -> Vec<Edit> {
+        self.append_laid_out(container, items, None)
+    }
+
+    /// Append `items`; where the container is laid out one child per line,
+    /// `block` (if given) is used instead, its continuation lines indented
+    /// to the new child's indentation.
+    fn append_laid_out(
+        &self,
+        container: &Node,
+        items: &[String],
+        block: Option<&[String]>,
+    ) -> Vec<Edit> {
         let text = self.text;
+        let eol = self.doc.eol();
+        let reindent = |indent: &str| -> Vec<String> {
+            block
+                .unwrap_or(items)
+                .iter()
+                .map(|i| i.replace('\n', &format!("{eol}{indent}")))
+                .collect()
+        };
         let children = container.child_ranges();
         let eol = self.doc.eol();
         let Some(last) = children.last() else {
-            return self.fill_empty(container, items);
+            return self.fill_empty(container, items, block);
         };
         let trailing = comma_after(text, last.end);
         if self.is_multiline(container, &children) {
@@ -75,6 +159,8 @@ impl<'d> Edits<'d> {
                 let indent = self
                     .line_indent(last.start)
                     .unwrap_or_else(|| self.child_indent(container));
+                let laid_out = reindent(&indent);
+                let items = &laid_out[..];
                 let mut edits = Vec::new();
                 let mut content = String::new();
                 if trailing.is_none() {
@@ -108,7 +194,12 @@ impl<'d> Edits<'d> {
         }
     }
 
-    fn fill_empty(&self, container: &Node, items: &[String]) -> Vec<Edit> {
+    fn fill_empty(
+        &self,
+        container: &Node,
+        items: &[String],
+        block: Option<&[String]>,
+    ) -> Vec<Edit> {
         let open = container.range.start + 1;
         let close = container.range.end - 1;
         let inner = &self.text[open..close];
@@ -121,8 +212,13 @@ impl<'d> Edits<'d> {
         }
         let eol = self.doc.eol();
         let indent = self.child_indent(container);
+        let laid_out: Vec<String> = block
+            .unwrap_or(items)
+            .iter()
+            .map(|i| i.replace('\n', &format!("{eol}{indent}")))
+            .collect();
         let mut content = String::new();
-        for (i, item) in items.iter().enumerate() {
+        for (i, item) in laid_out.iter().enumerate() {
             content.push_str(eol);
             content.push_str(&indent);
             content.push_str(item);

@@ -6,7 +6,7 @@
 mod edit;
 mod tree;
 
-pub use edit::{render_value, Edits};
+pub use edit::{render_block, render_value, Edits};
 pub use tree::{Member, Node, NodeKind};
 
 use harden_core::{Document, LineEnding, ParseError, SourceText};

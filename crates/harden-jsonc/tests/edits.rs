@@ -145,3 +145,40 @@ fn remove_a_run_that_shares_its_line_with_an_earlier_element() {
         "{\n  \"a\": [\n    \"x\",\n\n    \"z\", \"w\"\n  ]\n}"
     );
 }
+
+fn append_block(text: &str, key: &str, value: Value) -> String {
+    let doc = JsoncDoc::parse(text).unwrap();
+    let edits = doc.edits().append_member_block(doc.root(), key, &value);
+    let out = apply_edits(text, &edits).unwrap();
+    let parsed = JsoncDoc::parse(&out).expect("output parses");
+    let mut expected = doc.value();
+    expected
+        .as_object_mut()
+        .unwrap()
+        .insert(key.to_string(), value);
+    assert_eq!(parsed.value(), expected);
+    out
+}
+
+#[test]
+fn a_long_value_appended_as_a_block_takes_one_line_per_child() {
+    let long =
+        json!({"deny": ["Read(~/.ssh/**)", "Read(~/.aws/**)", "Read(~/.gnupg/**)"], "mode": "x"});
+    assert_eq!(
+        append_block("{\r\n\t\"a\": 1\r\n}\r\n", "p", long.clone()),
+        "{\r\n\t\"a\": 1,\r\n\t\"p\": {\r\n\t\t\"deny\": [\"Read(~/.ssh/**)\", \"Read(~/.aws/**)\", \"Read(~/.gnupg/**)\"],\r\n\t\t\"mode\": \"x\"\r\n\t}\r\n}\r\n"
+    );
+    // Values of 60 characters or less, and single-line objects, stay inline.
+    assert_eq!(
+        append_block("{\n  \"a\": 1\n}\n", "b", json!({"c": true})),
+        "{\n  \"a\": 1,\n  \"b\": {\"c\": true}\n}\n"
+    );
+    assert_eq!(
+        append_block("{\"a\": 1}", "p", long.clone()),
+        format!("{{\"a\": 1, \"p\": {}}}", harden_jsonc::render_value(&long))
+    );
+    assert_eq!(
+        append_block("{}", "p", json!({"deny": ["a-long-rule-number-one", "a-long-rule-number-two", "a-long-rule-number-three"]})),
+        "{\n  \"p\": {\n    \"deny\": [\n      \"a-long-rule-number-one\",\n      \"a-long-rule-number-two\",\n      \"a-long-rule-number-three\"\n    ]\n  }\n}"
+    );
+}

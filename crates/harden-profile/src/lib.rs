@@ -52,6 +52,81 @@ pub struct Profile {
     pub seccomp: SeccompParams,
     pub userns: UsernsParams,
     pub egress: EgressParams,
+    pub claude: ClaudeParams,
+    pub codex: CodexParams,
+    pub vscode: VscodeParams,
+    pub opencode: OpencodeParams,
+    pub hermes: HermesParams,
+    pub agents: AgentParams,
+}
+
+/// Facts about the coding agents shared by their rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentParams {
+    /// Command-line flags that turn an agent's approvals off.
+    pub autonomy_flags: Vec<String>,
+}
+
+/// OpenCode: the V1 `permission` object written when a config has none.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpencodeParams {
+    /// JSON text, in rule order (the last matching rule wins).
+    pub permission: String,
+}
+
+/// Hermes Agent: the values the HM rules write.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HermesParams {
+    /// Written over `approvals.mode: off`.
+    pub approvals_mode: String,
+    /// Written when a container backend has no limit (MB and CPUs).
+    pub container_memory: u32,
+    pub container_cpu: u32,
+    /// `docker_extra_args` flags removed (a flag also matches `FLAG=...`).
+    pub dangerous_docker_args: Vec<String>,
+    /// Variables never forwarded into the container (`*` matches any run).
+    pub secret_env: Vec<String>,
+}
+
+/// VS Code Dev Containers: the user settings that stop credential
+/// forwarding, and the variables a devcontainer.json's `remoteEnv` unsets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VscodeParams {
+    /// Setting name (without `dev.containers.`) to the value written.
+    pub user_settings: BTreeMap<String, toml::Value>,
+    /// Forwarded sockets and editor bridge variables set to null in `remoteEnv`.
+    pub scrub_env: Vec<String>,
+}
+
+/// Claude Code settings: what the CC rules write and which versions know it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaudeParams {
+    /// The version assumed without `--claude-version`.
+    pub baseline_version: String,
+    /// Dotted key path to the first version that reads it; a key not listed
+    /// is never written.
+    pub key_versions: BTreeMap<String, String>,
+    /// Paths whose reads are denied (`Read(path)` rules).
+    pub deny_read: Vec<String>,
+    /// Paths whose edits are denied (`Edit(path)` rules).
+    pub deny_edit: Vec<String>,
+    /// Allow rules that approve a whole tool.
+    pub broad_allow: Vec<String>,
+}
+
+/// Codex CLI `config.toml`: the values the CX rules write.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodexParams {
+    pub sandbox_mode: String,
+    pub approval_policy: String,
+    /// `shell_environment_policy.exclude` patterns of secret variables.
+    pub env_exclude: Vec<String>,
 }
 
 /// The egress allowlist and the firewall script that enforces it (tier 4).

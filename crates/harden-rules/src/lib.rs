@@ -4,20 +4,31 @@
 //! parameters from the profile and report findings with fixes built by the
 //! format crates' edit builders.
 
+pub mod autonomy;
+pub mod claude;
+pub mod codex;
 pub mod compose;
 pub mod daemon;
 pub mod devcontainer;
 pub mod dockerfile;
 pub mod egress;
+pub mod hermes;
+pub mod opencode;
 pub mod seccomp;
+pub mod vscode;
 
 use harden_core::{FileKind, Finding, RuleMeta};
 use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 
+pub use claude::{ClaudeCx, ClaudeLayer};
+pub use codex::{CodexCx, CodexLayer};
 pub use compose::{ComposeCx, ComposeUsage};
 pub use devcontainer::ComposeTarget;
 pub use dockerfile::DockerfileCx;
+pub use hermes::{HermesCx, HermesLayer};
+pub use opencode::{OpencodeCx, OpencodeLayer};
+pub use vscode::VscodeCx;
 
 /// What a devcontainer.json check sees.
 pub struct DevcontainerCx<'a> {
@@ -37,6 +48,11 @@ pub enum Check {
     Compose(fn(&ComposeCx<'_>) -> Vec<Finding>),
     Dockerfile(fn(&DockerfileCx<'_>) -> Vec<Finding>),
     Daemon(fn(&DaemonCx<'_>) -> Vec<Finding>),
+    Claude(fn(&ClaudeCx<'_>) -> Vec<Finding>),
+    Codex(fn(&CodexCx<'_>) -> Vec<Finding>),
+    Vscode(fn(&VscodeCx<'_>) -> Vec<Finding>),
+    Opencode(fn(&OpencodeCx<'_>) -> Vec<Finding>),
+    Hermes(fn(&HermesCx<'_>) -> Vec<Finding>),
 }
 
 /// What a Docker daemon.json check sees.
@@ -62,6 +78,13 @@ pub fn all_rules() -> Vec<&'static RuleDef> {
     rules.extend(compose::RULES.iter().copied());
     rules.extend(dockerfile::RULES.iter().copied());
     rules.extend(daemon::RULES.iter().copied());
+    rules.extend(claude::RULES.iter().copied());
+    rules.extend(codex::RULES.iter().copied());
+    rules.extend(vscode::RULES.iter().copied());
+    rules.extend(opencode::RULES.iter().copied());
+    rules.extend(hermes::RULES.iter().copied());
+    rules.push(&autonomy::DOCKERFILE_RULE);
+    rules.push(&autonomy::LIFECYCLE_RULE);
     rules.sort_by_key(|r| r.meta.code);
     rules
 }

@@ -84,6 +84,11 @@ struct RunArgs {
     /// DC008) into fixes that can be written. Repeatable.
     #[arg(long = "sha256", value_name = "URL=HEX", value_parser = parse_sha256)]
     sha256: Vec<(String, String)>,
+    /// The Claude Code version the settings are for (`claude --version`):
+    /// only keys it knows are written. [default: the profile's
+    /// `[claude] baseline_version`]
+    #[arg(long, value_name = "VERSION", value_parser = parse_version)]
+    claude_version: Option<String>,
     /// When to colour the output.
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
@@ -274,7 +279,15 @@ fn settings_from(args: &RunArgs) -> Result<Settings, String> {
     for (url, hex) in &args.sha256 {
         settings.inputs.insert("sha256", url, hex);
     }
+    settings.claude_version = args.claude_version.clone();
     Ok(settings)
+}
+
+/// A dotted version such as `2.1.83` (the first word of `claude --version`).
+fn parse_version(s: &str) -> Result<String, String> {
+    harden_rules::claude::Version::parse(s)
+        .map(|v| v.to_string())
+        .ok_or_else(|| format!("expected a version such as 2.1.83, got `{s}`"))
 }
 
 /// `URL=HEX` with a 64-digit hex sha256.

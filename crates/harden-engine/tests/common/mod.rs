@@ -47,8 +47,20 @@ pub fn try_fix_all(
     // next to it (DC010, DC011) need a `.devcontainer` folder.
     let path = match kind {
         FileKind::Devcontainer => ".devcontainer/devcontainer.json",
+        FileKind::ClaudeSettings => ".claude/settings.json",
+        FileKind::CodexConfig => ".codex/config.toml",
         _ => "fixture",
     };
+    try_fix_all_at(kind, path, text, settings)
+}
+
+/// Like [`try_fix_all`], for a file shown as `path`.
+pub fn try_fix_all_at(
+    kind: FileKind,
+    path: &str,
+    text: &str,
+    settings: &Settings,
+) -> Result<FileOutcome, FileError> {
     process_text(path, kind, text, settings, &mut apply_all)
 }
 
@@ -104,6 +116,26 @@ fn visible(s: &str) -> String {
 /// Findings, diff and what remains, as a snapshot; asserts that a second
 /// run over the output proposes nothing.
 pub fn render_case(kind: FileKind, name: &str, text: &str, settings: &Settings) -> String {
+    let path = match kind {
+        FileKind::Devcontainer => ".devcontainer/devcontainer.json",
+        FileKind::ClaudeSettings => ".claude/settings.json",
+        FileKind::CodexConfig => ".codex/config.toml",
+        _ => "fixture",
+    };
+    render_case_at(kind, name, path, text, settings)
+}
+
+/// Like [`render_case`], for a file shown as `path`.
+pub fn render_case_at(
+    kind: FileKind,
+    name: &str,
+    path: &str,
+    text: &str,
+    settings: &Settings,
+) -> String {
+    let fix_all = |kind, text: &str, settings| {
+        try_fix_all_at(kind, path, text, settings).expect("fixture parses")
+    };
     let outcome = fix_all(kind, text, settings);
     let mut out = String::from("--- findings\n");
     for f in &outcome.findings {
@@ -172,4 +204,61 @@ pub fn fixture_rule(path: &Path) -> Option<String> {
     let stem = path.file_name()?.to_str()?;
     let code = stem.split('_').next()?;
     (code != "all").then(|| code.to_string())
+}
+
+/// Run with every safe and unsafe fix applied, checking each fix as it is
+/// decided: the lines its text changes, against the text it applies to, all
+/// hold a byte one of its edits touches (or neighbour one), so bytes away
+/// from the edits stay as they were. Returns the outcome and the problems.
+pub fn fix_all_local(
+    kind: FileKind,
+    path: &str,
+    text: &str,
+    settings: &Settings,
+) -> Result<(FileOutcome, Vec<String>), FileError> {
+    let mut problems = Vec::new();
+    let mut decide = |f: &Finding, current: &str, alone: &str| {
+        let d = apply_all(f, current, alone);
+        if d == Decision::Apply {
+            if let Err(e) = only_edited_lines_changed(current, alone, std::slice::from_ref(f)) {
+                problems.push(format!("{} {}: {e}", f.rule.code, f.target));
+            }
+        }
+        d
+    };
+    let outcome = process_text(path, kind, text, settings, &mut decide)?;
+    Ok((outcome, problems))
+}
+
+/// Ok when every line of `original` that the diff to `fixed` deletes or
+/// changes holds a byte, or neighbours a line, that an edit of `findings`'
+/// fixes touches.
+pub fn only_edited_lines_changed(
+    original: &str,
+    fixed: &str,
+    findings: &[Finding],
+) -> Result<(), String> {
+    let index = harden_core::LineIndex::new(original);
+    let line_of = |at: usize| index.line_col(original, at.min(original.len())).line - 1;
+    let mut touched = std::collections::BTreeSet::new();
+    for f in findings {
+        for e in f.fix.iter().flat_map(|x| &x.edits) {
+            let (a, b) = (line_of(e.start), line_of(e.end.max(e.start)));
+            touched.extend(a.saturating_sub(1)..=b + 1);
+        }
+    }
+    let diff = similar::TextDiff::from_lines(original, fixed);
+    for op in diff.ops() {
+        let (tag, old, _) = op.as_tag_tuple();
+        if tag == similar::DiffTag::Equal || tag == similar::DiffTag::Insert {
+            continue;
+        }
+        if let Some(line) = old.clone().find(|l| !touched.contains(l)) {
+            return Err(format!(
+                "line {} changed, away from every fix edit",
+                line + 1
+            ));
+        }
+    }
+    Ok(())
 }
