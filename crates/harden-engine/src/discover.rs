@@ -8,7 +8,9 @@ pub(crate) use crate::confine::lexical_clean;
 use crate::confine::{resolve_within, root_for, Refusal};
 use crate::FileError;
 
-/// Directories never entered: dependencies, build output, VCS data.
+/// Directories never entered: dependencies, caches, generated output, VCS
+/// data. A `build/` folder is entered: Dockerfiles live there
+/// (`build/docker/Dockerfile`).
 const SKIPPED_DIRS: &[&str] = &[
     ".git",
     "node_modules",
@@ -18,17 +20,21 @@ const SKIPPED_DIRS: &[&str] = &[
     "venv",
     "__pycache__",
     "dist",
-    "build",
-];
-
-/// Hidden directories that hold configs harden reads.
-const HIDDEN_DIRS_READ: &[&str] = &[
-    ".devcontainer",
-    ".github",
-    ".claude",
-    ".codex",
-    ".opencode",
-    ".hermes",
+    ".cache",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".next",
+    ".nuxt",
+    ".terraform",
+    ".gradle",
+    ".yarn",
+    ".npm",
+    ".pnpm-store",
+    ".idea",
+    ".direnv",
 ];
 
 const MAX_DEPTH: usize = 32;
@@ -97,7 +103,8 @@ pub fn kind_of(path: &Path) -> Option<FileKind> {
     }
 }
 
-/// `Dockerfile`, `Containerfile`, `Dockerfile.<x>`, `<x>.Dockerfile`, any
+/// `Dockerfile`, `Containerfile`, `Dockerfile.<x>`, `Dockerfile-<x>`,
+/// `Dockerfile_<x>`, `<x>.Dockerfile`, any
 /// case, except ignore files and templates (`Dockerfile.dockerignore`,
 /// `Dockerfile.template`).
 fn is_dockerfile_name(name: &str) -> bool {
@@ -123,19 +130,22 @@ fn is_dockerfile_name(name: &str) -> bool {
         return false;
     }
     matches!(lower.as_str(), "dockerfile" | "containerfile")
-        || lower.starts_with("dockerfile.")
-        || lower.starts_with("containerfile.")
+        || ["dockerfile", "containerfile"].iter().any(|base| {
+            [".", "-", "_"]
+                .iter()
+                .any(|sep| lower.starts_with(&format!("{base}{sep}")))
+        })
         || lower.ends_with(".dockerfile")
         || lower.ends_with(".containerfile")
 }
 
-/// `compose.yaml`, `compose.yml`, `docker-compose*.yml` / `.yaml`
+/// `compose.yaml`, `compose.yml`, `compose.*.yml` (`compose.override.yml`,
+/// which Compose loads by default), `docker-compose*.yml` / `.yaml`
 /// (`docker-compose.override.yml`, `docker-compose.dev.yaml` ...).
 fn is_compose_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    matches!(lower.as_str(), "compose.yaml" | "compose.yml")
-        || (lower.starts_with("docker-compose")
-            && (lower.ends_with(".yml") || lower.ends_with(".yaml")))
+    let yaml = lower.ends_with(".yml") || lower.ends_with(".yaml");
+    yaml && (lower.starts_with("compose.") || lower.starts_with("docker-compose"))
 }
 
 /// Files a found devcontainer.json names that discovery did not find by
@@ -290,8 +300,9 @@ fn walk(
             continue;
         }
         if file_type.is_dir() {
-            let hidden = name.starts_with('.') && !HIDDEN_DIRS_READ.contains(&name.as_ref());
-            if !hidden && !SKIPPED_DIRS.contains(&name.as_ref()) {
+            // Hidden folders are entered too (`.docker/`, `.ci/`, the agents'
+            // `.claude/`): what the tools load can sit there.
+            if !SKIPPED_DIRS.contains(&name.as_ref()) {
                 walk(root, &path, depth + 1, found, errors);
             }
         } else if !file_type.is_file() {
