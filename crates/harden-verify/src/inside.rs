@@ -329,7 +329,13 @@ impl Inside<'_> {
                 Status::Green,
                 format!(
                     "none of {} exists",
-                    self.profile.mounts.docker_sockets.join(", ")
+                    self.profile
+                        .mounts
+                        .docker_sockets
+                        .iter()
+                        .map(|s| self.expand(s))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
