@@ -18,8 +18,9 @@ const RULE_CHECKS: &[(&str, &[&str])] = &[
     ("CP003", &["caps.bounding", "seccomp.mode"]),
     ("DC004", &["caps.bounding"]),
     ("CP004", &["caps.bounding"]),
-    ("DC005", &["ns."]),
-    ("CP005", &["ns."]),
+    // Not ns.cgroup: on cgroup v1 hosts Docker shares it unless asked not to.
+    ("DC005", &["ns.network", "ns.pid", "ns.ipc", "ns.uts", "ns.user"]),
+    ("CP005", &["ns.network", "ns.pid", "ns.ipc", "ns.uts", "ns.user"]),
     ("DC006", &["seccomp.mode", "lsm."]),
     ("CP006", &["seccomp.mode", "lsm."]),
     ("DC007", &["nnp"]),
@@ -58,9 +59,12 @@ pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Promise>, 
                 .map_or_else(String::new, |p| p.display().to_string())
         ));
     }
+    // Only rules for the kinds of file the config has promise anything.
+    let kinds: Vec<harden_core::FileKind> = files.iter().map(|f| f.kind).collect();
     let mut out: Vec<Promise> = settings
         .active_rules()
         .iter()
+        .filter(|(r, _)| kinds.contains(&r.meta.kind))
         .filter(|(r, _)| RULE_CHECKS.iter().any(|(c, _)| *c == r.meta.code))
         .map(|(r, _)| Promise {
             code: r.meta.code,

@@ -1,0 +1,269 @@
+# Helpers for e2e cases; sourced by each tests/e2e/cases/*.sh.
+# A case prints one line per check: `ok NAME`, `not ok NAME: reason`,
+# `skip NAME: reason` or `xfail NAME: reason` (a known defect, counted as
+# skipped and listed in docs/e2e.md).
+
+: "${E2E_PREFIX:?run cases through tests/e2e/run}"
+: "${E2E_WORK:?run cases through tests/e2e/run}"
+: "${E2E_SUBNET:?run cases through tests/e2e/run}"
+
+# Cleanups and the subnet counter live in files, so helpers also work in
+# command substitutions ($(e2e_net ...)), which run in a subshell.
+_e2e_cleanup_file="$E2E_WORK/.e2e-cleanup"
+_e2e_subnet_file="$E2E_WORK/.e2e-subnets"
+: >>"$_e2e_cleanup_file"
+
+e2e_ok() { printf 'ok %s\n' "$1"; }
+
+e2e_fail() {
+  local name="$1"
+  shift
+  printf 'not ok %s: %s\n' "$name" "$(printf '%s' "$*" | tr '\n' ' ' | cut -c1-400)"
+}
+
+# A check that cannot run for a reason the suite allows; under CI a missing
+# tool is a failure, not a skip.
+e2e_skip() {
+  local name="$1"
+  shift
+  printf 'skip %s: %s\n' "$name" "$*"
+}
+
+# A known defect: counted as skipped, listed in docs/e2e.md.
+e2e_xfail() {
+  local name="$1"
+  shift
+  printf 'xfail %s: %s\n' "$name" "$*"
+}
+
+# e2e_check NAME CMD...: ok when CMD exits 0, else not ok with its last output.
+e2e_check() {
+  local name="$1" out rc
+  shift
+  out="$("$@" 2>&1)"
+  rc=$?
+  if [ "$rc" -eq 0 ]; then
+    e2e_ok "$name"
+  else
+    e2e_fail "$name" "exit $rc: $(printf '%s\n' "$out" | tail -n 3)"
+  fi
+  return 0
+}
+
+# e2e_check_fails NAME CMD...: ok when CMD fails (a refused action).
+e2e_check_fails() {
+  local name="$1" out rc
+  shift
+  out="$("$@" 2>&1)"
+  rc=$?
+  if [ "$rc" -ne 0 ]; then
+    e2e_ok "$name"
+  else
+    e2e_fail "$name" "succeeded but must fail: $(printf '%s\n' "$out" | tail -n 3)"
+  fi
+  return 0
+}
+
+# e2e_cleanup_add CMD...: runs at exit, last added first. (A case that sets
+# its own EXIT trap must call _e2e_run_cleanups from it.)
+e2e_cleanup_add() {
+  printf '%q ' "$@" >>"$_e2e_cleanup_file"
+  printf '\n' >>"$_e2e_cleanup_file"
+}
+
+_e2e_run_cleanups() {
+  local line
+  if [ -f "$_e2e_cleanup_file" ]; then
+    tac "$_e2e_cleanup_file" | while IFS= read -r line; do
+      [ -n "$line" ] && eval "$line" >/dev/null 2>&1
+    done
+    : >"$_e2e_cleanup_file"
+  fi
+  e2e_remove_prefixed
+}
+trap _e2e_run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+# The next /28 of E2E_SUBNET (16 per case): prints "SUBNET".
+e2e_subnet() {
+  local base="${E2E_SUBNET%.*}" n
+  n="$(cat "$_e2e_subnet_file" 2>/dev/null || echo 0)"
+  if [ "$n" -ge 16 ]; then
+    echo "e2e_subnet: E2E_SUBNET $E2E_SUBNET is used up" >&2
+    return 1
+  fi
+  echo $((n + 1)) >"$_e2e_subnet_file"
+  printf '%s.%d/28\n' "$base" $((n * 16))
+}
+
+# e2e_net NAME [internal]: creates the network ${E2E_PREFIX}-NAME with a
+# subnet from E2E_SUBNET (removed at exit) and prints its name.
+e2e_net() {
+  local name="${E2E_PREFIX}-$1" subnet
+  subnet="$(e2e_subnet)" || return 1
+  local args=(network create --subnet "$subnet" --label harden-e2e=1)
+  [ "${2:-}" = internal ] && args+=(--internal)
+  docker "${args[@]}" "$name" >/dev/null || return 1
+  e2e_cleanup_add docker network rm "$name"
+  printf '%s\n' "$subnet" >"$E2E_WORK/.net-$1"
+  printf '%s\n' "$name"
+}
+
+# e2e_net_subnet NAME: the subnet e2e_net gave the network NAME.
+e2e_net_subnet() { cat "$E2E_WORK/.net-$1"; }
+
+# e2e_remove_prefixed: removes every container, network and volume whose name
+# starts with E2E_PREFIX (compose projects included).
+e2e_remove_prefixed() {
+  local ids
+  ids="$(docker ps -aq --filter "name=^${E2E_PREFIX}" 2>/dev/null)"
+  [ -n "$ids" ] && docker rm -f $ids >/dev/null 2>&1
+  ids="$(docker network ls -q --filter "name=^${E2E_PREFIX}" 2>/dev/null)"
+  [ -n "$ids" ] && docker network rm $ids >/dev/null 2>&1
+  ids="$(docker volume ls -q --filter "name=^${E2E_PREFIX}" 2>/dev/null)"
+  [ -n "$ids" ] && docker volume rm -f $ids >/dev/null 2>&1
+  return 0
+}
+
+# e2e_verify_inside CONTAINER [VERIFY-ARGS...]: copies $HARDEN into the
+# container and prints `harden verify --format json` run there as the
+# container's user.
+e2e_verify_inside() {
+  local c="$1"
+  shift
+  docker cp "$HARDEN" "$c:/tmp/harden-verify-bin" >/dev/null || return 2
+  docker exec -u 0 "$c" chmod 0755 /tmp/harden-verify-bin >/dev/null 2>&1
+  docker exec "$c" /tmp/harden-verify-bin verify --format json "$@"
+  return 0
+}
+
+# e2e_verify_outside CONTAINER: `harden verify --container` as JSON.
+e2e_verify_outside() {
+  "$HARDEN" verify --container "$1" --format json
+  return 0
+}
+
+# e2e_status JSON ID: the status of check ID (exact id, else the worst of
+# the checks whose id starts with ID), or `none`.
+e2e_status() {
+  python3 -c '
+import json, sys
+checks = json.loads(sys.argv[1])["checks"]
+exact = [c["status"] for c in checks if c["id"] == sys.argv[2]]
+pre = [c["status"] for c in checks if c["id"].startswith(sys.argv[2])]
+order = {"green": 0, "amber": 1, "red": 2}
+found = exact or pre
+print(max(found, key=order.get) if found else "none")
+' "$1" "$2" 2>/dev/null || echo invalid
+}
+
+# e2e_threat_status JSON THREAT: the worst status of a threat, or `none`.
+e2e_threat_status() {
+  python3 -c '
+import json, sys
+checks = json.loads(sys.argv[1])["checks"]
+order = {"green": 0, "amber": 1, "red": 2}
+found = [c["status"] for c in checks if c["threat"] == sys.argv[2]]
+print(max(found, key=order.get) if found else "none")
+' "$1" "$2" 2>/dev/null || echo invalid
+}
+
+# e2e_expect NAME JSON ID COLOUR...: ok when check ID has one of the colours.
+e2e_expect() {
+  local name="$1" json="$2" id="$3" got want
+  shift 3
+  got="$(e2e_status "$json" "$id")"
+  for want in "$@"; do
+    if [ "$got" = "$want" ]; then
+      e2e_ok "$name"
+      return 0
+    fi
+  done
+  e2e_fail "$name" "$id is $got, expected $*: $(python3 -c '
+import json, sys
+for c in json.loads(sys.argv[1])["checks"]:
+    if c["id"].startswith(sys.argv[2]): print(c["id"], c["status"], c["evidence"])
+' "$json" "$id" 2>/dev/null | head -n 3)"
+}
+
+# e2e_variants SRC: copies the project SRC to $E2E_WORK/orig and, for each
+# tier 1-4, to $E2E_WORK/tN with `harden apply --tier N --yes --unsafe-fixes`
+# applied (plus E2E_APPLY_ARGS). Prints the variants to run: orig, then each
+# tier whose output differs from the one before. A failed apply prints a
+# `not ok` line.
+e2e_variants() {
+  local src="$1" prev="$E2E_WORK/orig" t out rc
+  rm -rf "$E2E_WORK/orig"
+  cp -a "$src" "$E2E_WORK/orig"
+  echo orig
+  for t in 1 2 3 4; do
+    rm -rf "$E2E_WORK/t$t"
+    cp -a "$E2E_WORK/orig" "$E2E_WORK/t$t"
+    # shellcheck disable=SC2086
+    out="$("$HARDEN" apply --tier "$t" --yes --unsafe-fixes ${E2E_APPLY_ARGS:-} "$E2E_WORK/t$t" 2>&1)"
+    rc=$?
+    if [ "$rc" -gt 1 ]; then
+      e2e_fail "apply-t$t" "exit $rc: $(printf '%s\n' "$out" | tail -n 3)" >&2
+      printf 'not ok %s: %s\n' "apply-t$t" "exit $rc" >"$E2E_WORK/apply-t$t.failed"
+      continue
+    fi
+    if diff -rq "$prev" "$E2E_WORK/t$t" >/dev/null 2>&1; then
+      continue
+    fi
+    echo "t$t"
+    prev="$E2E_WORK/t$t"
+  done
+}
+
+# e2e_http_host NET NAME ALIAS [IP]: a test host on NET serving HTTP on
+# port 80 (busybox httpd), reachable by ALIAS. Removed at exit.
+e2e_http_host() {
+  local net="$1" name="${E2E_PREFIX}-$2" alias="$3" ip="${4:-}"
+  local args=(run -d --name "$name" --network "$net" --network-alias "$alias"
+    --cap-drop ALL --cap-add NET_BIND_SERVICE --memory 64m --pids-limit 64)
+  [ -n "$ip" ] && args+=(--ip "$ip")
+  docker "${args[@]}" "$E2E_IMAGE_BASE" \
+    sh -c 'mkdir -p /srv && echo harden-e2e >/srv/index.html && exec busybox httpd -f -p 80 -h /srv' >/dev/null || return 1
+  e2e_cleanup_add docker rm -f "$name"
+}
+
+# e2e_dns_host NET NAME IP: a resolver (dnsmasq) at IP on NET that answers
+# every name; stands for a resolver outside the allowlist. Removed at exit.
+e2e_dns_host() {
+  local net="$1" name="${E2E_PREFIX}-$2" ip="$3"
+  docker run -d --name "$name" --network "$net" --ip "$ip" --memory 64m --pids-limit 64 \
+    --cap-drop ALL --cap-add NET_BIND_SERVICE --cap-add SETUID --cap-add SETGID \
+    "$E2E_IMAGE_BASE" dnsmasq -k --no-resolv --no-hosts --address=/#/192.0.2.1 >/dev/null || return 1
+  e2e_cleanup_add docker rm -f "$name"
+}
+
+# e2e_ip_in SUBNET N: the Nth address of a subnet such as 172.30.5.16/28.
+e2e_ip_in() {
+  local net="${1%/*}"
+  printf '%s.%d\n' "${net%.*}" $((${net##*.} + $2))
+}
+
+# The profile cases apply with: the built-in one, except cpus (Docker refuses
+# --cpus above the host's CPU count: a known defect of DC001/CP001, checked on
+# its own by e2e_default_cpus_starts) and the egress allowlist (the allowed
+# test host only). Prints the path.
+e2e_case_profile() {
+  local p="$E2E_WORK/profile.toml"
+  cat >"$p" <<'TOML'
+[resources]
+cpus = "1"
+[egress]
+allow = ["allowed.e2e.test"]
+TOML
+  printf '%s\n' "$p"
+}
+
+# e2e_defect NAME OUTPUT PATTERN REASON: xfail when OUTPUT shows the known
+# defect PATTERN, else not ok with OUTPUT.
+e2e_defect() {
+  if printf '%s\n' "$2" | grep -qE -- "$3"; then
+    e2e_xfail "$1" "$4"
+  else
+    e2e_fail "$1" "$(printf '%s\n' "$2" | tail -n 3)"
+  fi
+}
