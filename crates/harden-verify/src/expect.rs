@@ -33,6 +33,9 @@ const RULE_CHECKS: &[(&str, &[&str])] = &[
     ("DC010", &["seccomp.mode"]),
 ];
 
+/// Checks whose amber is a broken promise.
+const AMBER_BREAKS: &[&str] = &["nnp", "user.root", "limits.", "ns."];
+
 /// Rules whose promise is a custom seccomp profile, not just any filter.
 const CUSTOM_SECCOMP: &[&str] = &["CP012", "DC010"];
 
@@ -120,9 +123,12 @@ pub fn compare(promises: &[Promise], checks: &[Check]) -> Vec<Check> {
         let mut gaps: Vec<String> = related
             .iter()
             .filter(|c| {
-                // A writable workspace mount is amber everywhere; only red
-                // mounts break the credential-mount promise.
-                c.status == Status::Red || (c.status == Status::Amber && !c.id.starts_with("mount:"))
+                // Amber breaks a promise only where the rule promises exactly
+                // that check; an extra capability the user added, or a
+                // writable workspace mount, is not what DC002 or CP009 fix.
+                c.status == Status::Red
+                    || (c.status == Status::Amber
+                        && AMBER_BREAKS.iter().any(|pre| c.id.starts_with(pre)))
             })
             .map(|c| format!("{} is {}: {}", c.id, c.status.name(), c.evidence))
             .collect();
