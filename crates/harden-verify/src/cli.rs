@@ -77,7 +77,11 @@ pub fn run(args: &VerifyArgs) -> u8 {
                 OutputFormat::Html => html::render(&report),
             };
             let mut out = std::io::stdout().lock();
-            if out.write_all(text.as_bytes()).and_then(|()| out.flush()).is_err() {
+            if out
+                .write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
                 return EXIT_ERROR;
             }
             report.exit_code()

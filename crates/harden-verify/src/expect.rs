@@ -19,8 +19,14 @@ const RULE_CHECKS: &[(&str, &[&str])] = &[
     ("DC004", &["caps.bounding"]),
     ("CP004", &["caps.bounding"]),
     // Not ns.cgroup: on cgroup v1 hosts Docker shares it unless asked not to.
-    ("DC005", &["ns.network", "ns.pid", "ns.ipc", "ns.uts", "ns.user"]),
-    ("CP005", &["ns.network", "ns.pid", "ns.ipc", "ns.uts", "ns.user"]),
+    (
+        "DC005",
+        &["ns.network", "ns.pid", "ns.ipc", "ns.uts", "ns.user"],
+    ),
+    (
+        "CP005",
+        &["ns.network", "ns.pid", "ns.ipc", "ns.uts", "ns.user"],
+    ),
     ("DC006", &["seccomp.mode", "lsm."]),
     ("CP006", &["seccomp.mode", "lsm."]),
     ("DC007", &["nnp"]),

@@ -148,7 +148,11 @@ pub fn render(report: &Report) -> String {
 
     h.push_str("<table id=\"checks\">\n<tr><th>status</th><th>threat</th><th>check</th><th>evidence</th></tr>\n");
     for c in &report.checks {
-        let fg = if c.status == Status::Amber { ";color:#222" } else { "" };
+        let fg = if c.status == Status::Amber {
+            ";color:#222"
+        } else {
+            ""
+        };
         let _ = writeln!(
             h,
             "<tr data-id=\"{id}\" data-status=\"{st}\"><td class=\"st\" style=\"background:{col}{fg}\">{st}</td><td>{th}</td><td><code>{id}</code></td><td>{ev}</td></tr>",

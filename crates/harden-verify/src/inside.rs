@@ -433,7 +433,9 @@ impl Inside<'_> {
                         format!("cred:{docker}"),
                         Threat::Credentials,
                         Status::Red,
-                        format!("{docker} holds registry credentials (auths or a credential store)"),
+                        format!(
+                            "{docker} holds registry credentials (auths or a credential store)"
+                        ),
                     ));
                 }
             }
@@ -513,7 +515,10 @@ impl Inside<'_> {
         }
         for (var, what) in [
             ("VSCODE_IPC_HOOK_CLI", "the editor's command bridge"),
-            ("REMOTE_CONTAINERS_IPC", "the Dev Containers extension's bridge"),
+            (
+                "REMOTE_CONTAINERS_IPC",
+                "the Dev Containers extension's bridge",
+            ),
             ("GPG_AGENT_INFO", "a GPG agent"),
         ] {
             if let Some(v) = self.env.get(var) {
@@ -527,12 +532,7 @@ impl Inside<'_> {
         }
         let home = self.home();
         let mut globs: Vec<(String, &str, &str, Status)> = vec![
-            (
-                "/tmp".into(),
-                "vscode-ssh-auth-",
-                ".sock",
-                Status::Red,
-            ),
+            ("/tmp".into(), "vscode-ssh-auth-", ".sock", Status::Red),
             (
                 "/tmp".into(),
                 "vscode-remote-containers-ipc-",
@@ -651,7 +651,11 @@ pub fn capability_checks(status: &ProcStatus, profile: &Profile) -> Vec<Check> {
     let mut out = Vec::new();
     for (id, field, what) in [
         ("caps.effective", "CapEff", "effective"),
-        ("caps.bounding", "CapBnd", "bounding (what sudo or setuid can reach)"),
+        (
+            "caps.bounding",
+            "CapBnd",
+            "bounding (what sudo or setuid can reach)",
+        ),
         ("caps.ambient", "CapAmb", "ambient"),
     ] {
         let Some(names) = status.get(field).and_then(caps::names_of_mask) else {
@@ -672,7 +676,13 @@ pub fn capability_checks(status: &ProcStatus, profile: &Profile) -> Vec<Check> {
 pub fn capability_check(id: &str, what: &str, names: &[String], profile: &Profile) -> Check {
     let dangerous: Vec<&String> = names
         .iter()
-        .filter(|c| profile.capabilities.dangerous.iter().any(|d| caps::normalize(d) == **c))
+        .filter(|c| {
+            profile
+                .capabilities
+                .dangerous
+                .iter()
+                .any(|d| caps::normalize(d) == **c)
+        })
         .collect();
     let extra: Vec<&String> = names
         .iter()
@@ -702,7 +712,10 @@ pub fn capability_check(id: &str, what: &str, names: &[String], profile: &Profil
             id,
             Threat::Capabilities,
             Status::Amber,
-            format!("{what}: {all}; beyond the profile's allowlist: {}", list(&extra)),
+            format!(
+                "{what}: {all}; beyond the profile's allowlist: {}",
+                list(&extra)
+            ),
         )
     } else {
         Check::new(
@@ -774,9 +787,28 @@ pub struct MountInfo {
 
 /// Filesystems that are not a host path: kernel views and the image itself.
 const VIRTUAL_FS: &[&str] = &[
-    "proc", "sysfs", "tmpfs", "devpts", "mqueue", "cgroup", "cgroup2", "devtmpfs",
-    "securityfs", "debugfs", "tracefs", "pstore", "bpf", "autofs", "hugetlbfs", "configfs",
-    "fusectl", "binfmt_misc", "nsfs", "overlay", "shm", "ramfs",
+    "proc",
+    "sysfs",
+    "tmpfs",
+    "devpts",
+    "mqueue",
+    "cgroup",
+    "cgroup2",
+    "devtmpfs",
+    "securityfs",
+    "debugfs",
+    "tracefs",
+    "pstore",
+    "bpf",
+    "autofs",
+    "hugetlbfs",
+    "configfs",
+    "fusectl",
+    "binfmt_misc",
+    "nsfs",
+    "overlay",
+    "shm",
+    "ramfs",
 ];
 
 /// Files Docker itself mounts into every container.
@@ -803,7 +835,9 @@ fn unescape(s: &str) -> String {
     while i < bytes.len() {
         if bytes[i] == b'\\'
             && i + 3 < bytes.len()
-            && bytes[i + 1..i + 4].iter().all(|b| (b'0'..=b'7').contains(b))
+            && bytes[i + 1..i + 4]
+                .iter()
+                .all(|b| (b'0'..=b'7').contains(b))
         {
             let v = (bytes[i + 1] - b'0') as u32 * 64
                 + (bytes[i + 2] - b'0') as u32 * 8
@@ -860,18 +894,18 @@ pub fn classify_mount(
     let rw = if writable { "writable" } else { "read-only" };
     let evidence = |s: &str| format!("{host} on {dest}, {rw}, {what}: {s}");
     if volume {
-        return Check::new(id, Threat::HostMounts, Status::Green, evidence("a named volume"));
+        return Check::new(
+            id,
+            Threat::HostMounts,
+            Status::Green,
+            evidence("a named volume"),
+        );
     }
     let tail = |p: &str| p.strip_prefix("~/").map(|t| format!("/{t}"));
-    let is_socket = profile
-        .mounts
-        .docker_sockets
-        .iter()
-        .any(|s| match tail(s) {
-            Some(t) => host.ends_with(&t),
-            None => host == s,
-        })
-        || host.ends_with("/docker.sock");
+    let is_socket = profile.mounts.docker_sockets.iter().any(|s| match tail(s) {
+        Some(t) => host.ends_with(&t),
+        None => host == s,
+    }) || host.ends_with("/docker.sock");
     if is_socket {
         return Check::new(
             id,
@@ -880,9 +914,10 @@ pub fn classify_mount(
             evidence("the Docker daemon socket"),
         );
     }
-    let credential = profile.mounts.credential_paths.iter().find(|c| {
-        tail(c).is_some_and(|t| host.ends_with(&t) || host.contains(&format!("{t}/")))
-    });
+    let credential =
+        profile.mounts.credential_paths.iter().find(|c| {
+            tail(c).is_some_and(|t| host.ends_with(&t) || host.contains(&format!("{t}/")))
+        });
     if let Some(c) = credential {
         let status = if writable { Status::Red } else { Status::Amber };
         return Check::new(
@@ -928,10 +963,10 @@ pub fn docker_config_has_auth(text: &str) -> bool {
     let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
         return false;
     };
-    let auths = v
-        .get("auths")
-        .and_then(|a| a.as_object())
-        .is_some_and(|a| a.values().any(|e| e.get("auth").is_some() || e.get("identitytoken").is_some()));
+    let auths = v.get("auths").and_then(|a| a.as_object()).is_some_and(|a| {
+        a.values()
+            .any(|e| e.get("auth").is_some() || e.get("identitytoken").is_some())
+    });
     auths || v.get("credsStore").is_some() || v.get("credHelpers").is_some()
 }
 

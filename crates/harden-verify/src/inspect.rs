@@ -11,13 +11,8 @@ use crate::{Check, Status, Threat};
 /// Checks from the output of `docker inspect NAME` (an array of one object,
 /// or the object).
 pub fn checks(text: &str, profile: &Profile) -> Result<Vec<Check>, String> {
-    let v: Value = serde_json::from_str(text).map_err(|e| {
-        format!(
-            "docker inspect output:{}:{}: {e}",
-            e.line(),
-            e.column()
-        )
-    })?;
+    let v: Value = serde_json::from_str(text)
+        .map_err(|e| format!("docker inspect output:{}:{}: {e}", e.line(), e.column()))?;
     let c = match &v {
         Value::Array(items) => items
             .first()
@@ -59,7 +54,8 @@ pub fn checks(text: &str, profile: &Profile) -> Result<Vec<Check>, String> {
             "privileged: every capability and every host device",
         ));
     } else {
-        let set = caps::docker_effective(&strings(host.get("CapAdd")), &strings(host.get("CapDrop")));
+        let set =
+            caps::docker_effective(&strings(host.get("CapAdd")), &strings(host.get("CapDrop")));
         out.push(capability_check(
             "caps.bounding",
             "granted (cap_add/cap_drop)",
@@ -195,7 +191,12 @@ pub fn checks(text: &str, profile: &Profile) -> Result<Vec<Check>, String> {
             format!("{:.2} CPUs", quota as f64 / period as f64),
         )
     } else {
-        Check::new("limits.cpu", Threat::Resources, Status::Amber, "no CPU limit")
+        Check::new(
+            "limits.cpu",
+            Threat::Resources,
+            Status::Amber,
+            "no CPU limit",
+        )
     });
 
     // Namespaces.
@@ -278,11 +279,24 @@ pub fn checks(text: &str, profile: &Profile) -> Result<Vec<Check>, String> {
     for e in strings(config.get("Env")) {
         let (k, v) = e.split_once('=').unwrap_or((e.as_str(), ""));
         let check = match k {
-            "DOCKER_HOST" => Some(("docker.host", Threat::DockerSocket, Status::Red, "points the docker CLI at a daemon")),
-            "SSH_AUTH_SOCK" => Some(("socket.ssh-agent", Threat::AgentSockets, Status::Red, "a forwarded SSH agent")),
-            "VSCODE_IPC_HOOK_CLI" | "REMOTE_CONTAINERS_IPC" => {
-                Some(("socket.env", Threat::AgentSockets, Status::Amber, "an editor bridge to the host"))
-            }
+            "DOCKER_HOST" => Some((
+                "docker.host",
+                Threat::DockerSocket,
+                Status::Red,
+                "points the docker CLI at a daemon",
+            )),
+            "SSH_AUTH_SOCK" => Some((
+                "socket.ssh-agent",
+                Threat::AgentSockets,
+                Status::Red,
+                "a forwarded SSH agent",
+            )),
+            "VSCODE_IPC_HOOK_CLI" | "REMOTE_CONTAINERS_IPC" => Some((
+                "socket.env",
+                Threat::AgentSockets,
+                Status::Amber,
+                "an editor bridge to the host",
+            )),
             _ => None,
         };
         if let Some((id, threat, status, what)) = check {

@@ -189,13 +189,8 @@ impl Report {
 
     /// Reads the JSON output back (for rendering a saved report).
     pub fn from_json(subject: &str, text: &str) -> Result<Report, String> {
-        let parsed: JsonReport = serde_json::from_str(text).map_err(|e| {
-            format!(
-                "{}:{}: not a verify report: {e}",
-                e.line(),
-                e.column()
-            )
-        })?;
+        let parsed: JsonReport = serde_json::from_str(text)
+            .map_err(|e| format!("{}:{}: not a verify report: {e}", e.line(), e.column()))?;
         let mut checks = Vec::new();
         for c in parsed.checks {
             let threat = Threat::from_name(&c.threat)
@@ -262,7 +257,8 @@ mod tests {
         r.checks
             .push(Check::new("a", Threat::Resources, Status::Amber, "x"));
         assert_eq!(r.exit_code(), 0);
-        r.checks.push(Check::new("b", Threat::Egress, Status::Red, "y"));
+        r.checks
+            .push(Check::new("b", Threat::Egress, Status::Red, "y"));
         assert_eq!(r.exit_code(), 1);
     }
 

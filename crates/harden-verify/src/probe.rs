@@ -136,10 +136,12 @@ pub fn dns_query(id: u16, name: &str) -> Vec<u8> {
 /// that answers is a way out (DNS tunnelling).
 pub fn dns_check(resolver: &str, name: &str, timeout: Duration) -> Check {
     let id = format!("dns.resolver:{resolver}");
-    let addr: Option<SocketAddr> = resolver
-        .parse::<SocketAddr>()
-        .ok()
-        .or_else(|| resolver.parse::<std::net::IpAddr>().ok().map(|ip| SocketAddr::new(ip, 53)));
+    let addr: Option<SocketAddr> = resolver.parse::<SocketAddr>().ok().or_else(|| {
+        resolver
+            .parse::<std::net::IpAddr>()
+            .ok()
+            .map(|ip| SocketAddr::new(ip, 53))
+    });
     let Some(addr) = addr else {
         return Check::new(
             id,
@@ -149,7 +151,11 @@ pub fn dns_check(resolver: &str, name: &str, timeout: Duration) -> Check {
         );
     };
     let result = (|| -> std::io::Result<usize> {
-        let bind = if addr.is_ipv4() { "0.0.0.0:0" } else { "[::]:0" };
+        let bind = if addr.is_ipv4() {
+            "0.0.0.0:0"
+        } else {
+            "[::]:0"
+        };
         let sock = UdpSocket::bind(bind)?;
         sock.set_read_timeout(Some(timeout))?;
         sock.connect(addr)?;

@@ -66,9 +66,16 @@ fn nodes_render_in_chromium_coloured_as_the_json_says() {
         .output()
         .expect("chromium runs");
     let dom = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(dom.contains("<svg"), "no DOM from chromium: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        dom.contains("<svg"),
+        "no DOM from chromium: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     // The injected script did not run and the evidence stayed text.
-    assert!(dom.contains("<title>harden verify: fixture</title>"), "title changed");
+    assert!(
+        dom.contains("<title>harden verify: fixture</title>"),
+        "title changed"
+    );
     assert!(!dom.contains("<img"));
 
     let mut seen = 0;

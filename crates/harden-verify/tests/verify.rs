@@ -41,22 +41,54 @@ const MOUNTINFO_HARDENED: &str = "\
 fn insecure_tree(root: &Path) {
     write(root, "/proc/self/status", STATUS_DEFAULT);
     write(root, "/proc/self/mountinfo", MOUNTINFO_INSECURE);
-    write(root, "/proc/self/cgroup", "12:pids:/docker/abc\n11:memory:/docker/abc\n10:cpu,cpuacct:/docker/abc\n");
-    write(root, "/sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
+    write(
+        root,
+        "/proc/self/cgroup",
+        "12:pids:/docker/abc\n11:memory:/docker/abc\n10:cpu,cpuacct:/docker/abc\n",
+    );
+    write(
+        root,
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+        "9223372036854771712\n",
+    );
     write(root, "/sys/fs/cgroup/pids/pids.max", "max\n");
     write(root, "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us", "-1\n");
-    write(root, "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us", "100000\n");
-    write(root, "/etc/passwd", "root:x:0:0::/root:/bin/bash\nnode:x:1000:1000::/home/node:/bin/bash\n");
+    write(
+        root,
+        "/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us",
+        "100000\n",
+    );
+    write(
+        root,
+        "/etc/passwd",
+        "root:x:0:0::/root:/bin/bash\nnode:x:1000:1000::/home/node:/bin/bash\n",
+    );
     write(root, "/var/run/docker.sock", "");
-    write(root, "/home/node/.ssh/id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    write(
+        root,
+        "/home/node/.ssh/id_ed25519",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n",
+    );
     write(root, "/home/node/.ssh/id_ed25519.pub", "ssh-ed25519 AAAA\n");
     write(root, "/home/node/.aws/credentials", "[default]\n");
-    write(root, "/home/node/.docker/config.json", r#"{"auths":{"ghcr.io":{"auth":"eDp5"}}}"#);
-    write(root, "/home/node/.gitconfig", "[user]\n\tname = n\n[credential]\n\thelper = !/tmp/vscode-remote-containers-abc.js\n");
+    write(
+        root,
+        "/home/node/.docker/config.json",
+        r#"{"auths":{"ghcr.io":{"auth":"eDp5"}}}"#,
+    );
+    write(
+        root,
+        "/home/node/.gitconfig",
+        "[user]\n\tname = n\n[credential]\n\thelper = !/tmp/vscode-remote-containers-abc.js\n",
+    );
     write(root, "/home/node/.claude/.credentials.json", "{}");
     write(root, "/tmp/vscode-ssh-auth-1234.sock", "");
     write(root, "/tmp/agent.sock", "");
-    write(root, "/workspaces/project/.devcontainer/devcontainer.json", "{}");
+    write(
+        root,
+        "/workspaces/project/.devcontainer/devcontainer.json",
+        "{}",
+    );
     write(root, "/workspaces/project/.git/hooks/pre-commit.sample", "");
 }
 
@@ -65,16 +97,31 @@ fn hardened_tree(root: &Path) {
     write(root, "/proc/self/status", STATUS_HARDENED);
     write(root, "/proc/self/mountinfo", MOUNTINFO_HARDENED);
     write(root, "/proc/self/cgroup", "0::/\n");
-    write(root, "/sys/fs/cgroup/cgroup.controllers", "cpu memory pids\n");
+    write(
+        root,
+        "/sys/fs/cgroup/cgroup.controllers",
+        "cpu memory pids\n",
+    );
     write(root, "/sys/fs/cgroup/memory.max", "8589934592\n");
     write(root, "/sys/fs/cgroup/pids.max", "1024\n");
     write(root, "/sys/fs/cgroup/cpu.max", "400000 100000\n");
-    write(root, "/etc/passwd", "node:x:1000:1000::/home/node:/bin/bash\n");
-    write(root, "/home/node/.ssh/known_hosts", "github.com ssh-ed25519 AAAA\n");
+    write(
+        root,
+        "/etc/passwd",
+        "node:x:1000:1000::/home/node:/bin/bash\n",
+    );
+    write(
+        root,
+        "/home/node/.ssh/known_hosts",
+        "github.com ssh-ed25519 AAAA\n",
+    );
 }
 
 fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn inside_report(root: &Path, env: BTreeMap<String, String>, sudo: Option<bool>) -> Report {
@@ -92,7 +139,7 @@ fn inside_report(root: &Path, env: BTreeMap<String, String>, sudo: Option<bool>)
     }
 }
 
-fn status_of<'a>(r: &'a Report, id: &str) -> Option<Status> {
+fn status_of(r: &Report, id: &str) -> Option<Status> {
     r.checks.iter().find(|c| c.id == id).map(|c| c.status)
 }
 
@@ -106,7 +153,10 @@ fn insecure_container_inside() {
             ("HOME", "/home/node"),
             ("SSH_AUTH_SOCK", "/tmp/agent.sock"),
             ("DOCKER_HOST", "unix:///var/run/docker.sock"),
-            ("REMOTE_CONTAINERS_IPC", "/tmp/vscode-remote-containers-ipc-1.sock"),
+            (
+                "REMOTE_CONTAINERS_IPC",
+                "/tmp/vscode-remote-containers-ipc-1.sock",
+            ),
         ]),
         Some(true),
     );
@@ -146,7 +196,10 @@ fn hardened_container_inside() {
     assert_eq!(r.exit_code(), 0);
     assert_eq!(status_of(&r, "caps.bounding"), Some(Status::Green));
     assert_eq!(status_of(&r, "limits.memory"), Some(Status::Green));
-    assert_eq!(status_of(&r, "mount:/home/node/.ssh/known_hosts"), Some(Status::Amber));
+    assert_eq!(
+        status_of(&r, "mount:/home/node/.ssh/known_hosts"),
+        Some(Status::Amber)
+    );
     insta::assert_snapshot!("hardened_inside_text", r.to_text());
     insta::assert_snapshot!("hardened_inside_json", r.to_json());
 }
@@ -168,7 +221,11 @@ fn cgroup_v2_nested_path_is_read_first() {
     write(root, "/proc/self/cgroup", "0::/agent.slice\n");
     write(root, "/sys/fs/cgroup/cgroup.controllers", "memory pids\n");
     write(root, "/sys/fs/cgroup/memory.max", "max\n");
-    write(root, "/sys/fs/cgroup/agent.slice/memory.max", "1073741824\n");
+    write(
+        root,
+        "/sys/fs/cgroup/agent.slice/memory.max",
+        "1073741824\n",
+    );
     write(root, "/sys/fs/cgroup/agent.slice/pids.max", "max\n");
     let r = inside_report(root, BTreeMap::new(), None);
     assert_eq!(status_of(&r, "limits.memory"), Some(Status::Green));
@@ -247,7 +304,13 @@ fn inspect_hardened() {
     };
     assert_eq!(r.exit_code(), 0, "{}", r.to_text());
     assert_eq!(status_of(&r, "caps.bounding"), Some(Status::Green));
-    assert!(r.checks.iter().find(|c| c.id == "seccomp.mode").unwrap().evidence.starts_with("custom"));
+    assert!(r
+        .checks
+        .iter()
+        .find(|c| c.id == "seccomp.mode")
+        .unwrap()
+        .evidence
+        .starts_with("custom"));
     insta::assert_snapshot!("hardened_inspect_text", r.to_text());
 }
 
@@ -274,8 +337,7 @@ fn expect_reports_gaps() {
         "services:\n  agent:\n    image: debian:12\n    cap_drop: [ALL]\n    mem_limit: 1g\n    memswap_limit: 1g\n    cpus: 1\n    pids_limit: 100\n",
     );
     let settings = Settings::new(Profile::builtin(), Tier::new(1).unwrap());
-    let promises =
-        harden_verify::expect::promises(&[dir.path().to_path_buf()], &settings).unwrap();
+    let promises = harden_verify::expect::promises(&[dir.path().to_path_buf()], &settings).unwrap();
     let running = inspect::checks(INSPECT_INSECURE, &Profile::builtin()).unwrap();
     let gaps = harden_verify::expect::compare(&promises, &running);
     let get = |id: &str| gaps.iter().find(|c| c.id == id).map(|c| c.status);
@@ -284,10 +346,7 @@ fn expect_reports_gaps() {
     assert_eq!(get("expect.CP007"), Some(Status::Amber));
     let hardened = inspect::checks(INSPECT_HARDENED, &Profile::builtin()).unwrap();
     let ok = harden_verify::expect::compare(&promises, &hardened);
-    assert!(
-        ok.iter().all(|c| c.status != Status::Red),
-        "{ok:#?}"
-    );
+    assert!(ok.iter().all(|c| c.status != Status::Red), "{ok:#?}");
     assert!(harden_verify::expect::promises(&[dir.path().join("nope")], &settings).is_err());
 }
 
@@ -307,8 +366,6 @@ fn html_escapes_and_colours() {
     assert!(!page.contains("<img"));
     assert!(!page.contains("http://") && !page.contains("https://"));
     assert!(page.contains("&lt;script&gt;"));
-    assert!(page.contains(&format!(
-        "data-threat=\"docker-socket\" data-status=\"red\""
-    )));
+    assert!(page.contains("data-threat=\"docker-socket\" data-status=\"red\""));
     assert!(page.contains("data-threat=\"egress\" data-status=\"unchecked\""));
 }

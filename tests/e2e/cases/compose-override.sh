@@ -36,6 +36,9 @@ files=(docker-compose.yml docker-compose.override.yml)
 for v in $(e2e_variants "$src"); do
   dir="$E2E_WORK/$v"
   project="${E2E_PREFIX}-$v"
+  # One variant at a time: the previous one is stopped first.
+  [ -n "${prev:-}" ] && (cd "$prev_dir" && e2e_compose -p "$prev" -f docker-compose.yml -f docker-compose.override.yml down -v --remove-orphans >/dev/null 2>&1)
+  prev="$project" prev_dir="$dir"
   e2e_cleanup_add sh -c "cd '$dir' && docker-compose -p '$project' -f docker-compose.yml -f docker-compose.override.yml down -v --remove-orphans"
   v_label="$v"
   if ! e2e_compose_networks "$dir" "$dir/e2e-networks.yaml" "${files[@]}"; then
@@ -79,4 +82,6 @@ for v in $(e2e_variants "$src"); do
     e2e_expect "$v outside $l limit green" "$outside" "limits.$l" green
   done
 done
+e2e_apply_report 'egress-allowlist.txt: exists with other content' \
+  "CP013 writes one egress-allowlist.txt per compose file; the base file's lists the services on the agents' network, the override's does not, so the second is refused"
 exit 0

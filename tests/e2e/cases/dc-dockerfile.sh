@@ -34,6 +34,9 @@ export E2E_APPLY_ARGS="--profile $(e2e_case_profile)"
 for v in $(e2e_variants "$src"); do
   dir="$E2E_WORK/$v"
   name="${E2E_PREFIX}-$v"
+  # One variant at a time: the previous one is stopped first.
+  [ -n "${prev:-}" ] && docker rm -f "$prev" >/dev/null 2>&1
+  prev="$name"
   sed -i "s/CONTAINER/$name/" "$dir/.devcontainer/devcontainer.json"
   if ! e2e_dc_up "$dir" "$name"; then
     e2e_fail "$v starts" "$(e2e_dc_error "$name")"
@@ -74,4 +77,5 @@ for v in $(e2e_variants "$src"); do
     e2e_expect "$v outside caps green" "$outside" caps.bounding green
   fi
 done
+e2e_apply_report
 exit 0

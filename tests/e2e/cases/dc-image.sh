@@ -44,6 +44,9 @@ variants="$(e2e_variants "$src")"
 for v in $variants; do
   dir="$E2E_WORK/$v"
   name="${E2E_PREFIX}-$v"
+  # One variant at a time: the previous one is stopped first.
+  [ -n "${prev:-}" ] && docker rm -f "$prev" >/dev/null 2>&1
+  prev="$name"
   sed -i "s/CONTAINER/$name/" "$dir/.devcontainer/devcontainer.json"
   if ! e2e_dc_up "$dir" "$name"; then
     e2e_fail "$v starts" "$(e2e_dc_error "$name")"
@@ -84,4 +87,5 @@ for v in $variants; do
     e2e_expect "$v blocked host reached without a firewall (red)" "$in" egress.blocked red
   fi
 done
+e2e_apply_report
 exit 0
