@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for e2e cases; sourced by each tests/e2e/cases/*.sh.
 # A case prints one line per check: `ok NAME`, `not ok NAME: reason`,
 # `skip NAME: reason` or `xfail NAME: reason` (a known defect, counted as
@@ -125,13 +126,14 @@ e2e_remove_prefixed() {
   return 0
 }
 
-# e2e_verify_inside CONTAINER [VERIFY-ARGS...]: copies $HARDEN into the
+# e2e_verify_inside CONTAINER [VERIFY-ARGS...]: copies $HARDEN (or the
+# runner's stripped copy, $HARDEN_INSIDE) into the
 # container and prints `harden verify --format json` run there as the
 # container's user.
 e2e_verify_inside() {
   local c="$1"
   shift
-  docker cp "$HARDEN" "$c:/tmp/harden-verify-bin" >/dev/null || return 2
+  docker cp "${HARDEN_INSIDE:-$HARDEN}" "$c:/tmp/harden-verify-bin" >/dev/null || return 2
   docker exec -u 0 "$c" chmod 0755 /tmp/harden-verify-bin >/dev/null 2>&1
   docker exec "$c" /tmp/harden-verify-bin verify --format json "$@"
   return 0

@@ -33,7 +33,8 @@ services:
 networks:
   agents: {}
 YAML
-export E2E_APPLY_ARGS="--profile $(e2e_case_profile)"
+profile="$(e2e_case_profile)" || exit 1
+export E2E_APPLY_ARGS="--profile $profile"
 export HOME="$E2E_WORK/home"
 
 for v in $(e2e_variants "$src"); do

@@ -30,7 +30,8 @@ services:
     volumes:
       - /var/run/docker.sock:/var/run/docker.sock
 YAML
-export E2E_APPLY_ARGS="--profile $(e2e_case_profile)"
+profile="$(e2e_case_profile)" || exit 1
+export E2E_APPLY_ARGS="--profile $profile"
 files=(docker-compose.yml docker-compose.override.yml)
 
 for v in $(e2e_variants "$src"); do

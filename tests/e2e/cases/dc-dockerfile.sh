@@ -29,7 +29,8 @@ cat >"$src/.devcontainer/devcontainer.json" <<JSON
   "overrideCommand": true
 }
 JSON
-export E2E_APPLY_ARGS="--profile $(e2e_case_profile)"
+profile="$(e2e_case_profile)" || exit 1
+export E2E_APPLY_ARGS="--profile $profile"
 
 for v in $(e2e_variants "$src"); do
   dir="$E2E_WORK/$v"

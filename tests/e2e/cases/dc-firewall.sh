@@ -57,7 +57,8 @@ cat >"$src/.devcontainer/devcontainer.json" <<JSON
   "waitFor": "postStartCommand"
 }
 JSON
-export E2E_APPLY_ARGS="--profile $(e2e_case_profile)"
+profile="$(e2e_case_profile)" || exit 1
+export E2E_APPLY_ARGS="--profile $profile"
 
 for v in $(e2e_variants "$src"); do
   dir="$E2E_WORK/$v"
@@ -70,7 +71,8 @@ for v in $(e2e_variants "$src"); do
     e2e_ok "$v starts"
   elif [ "$v" != orig ] && grep -q 'postStartCommand from devcontainer.json failed' "$E2E_WORK/up-$name.log"; then
     # A known defect: the hardened config stops the project's own firewall.
-    why="$(grep -m1 -E 'no new privileges|you must be root|not permitted' "$E2E_WORK/up-$name.log" | sed 's/^\[[^]]*\] //' | cut -c1-160)"
+    why="$(grep -m1 -E 'no new privileges' "$E2E_WORK/up-$name.log" || grep -m1 -E 'you must be root|not permitted' "$E2E_WORK/up-$name.log")"
+    why="$(printf '%s' "$why" | sed 's/^\[[^]]*\] //' | cut -c1-160)"
     e2e_xfail "$v starts" "postStartCommand 'sudo /usr/local/bin/init-firewall.sh' fails ($why): DC007 sets no-new-privileges and DC004 drops NET_ADMIN, which the project's firewall needs"
     docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null | grep -q true || continue
   else

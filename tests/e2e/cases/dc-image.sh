@@ -24,7 +24,8 @@ cat >"$src/.devcontainer/devcontainer.json" <<JSON
   "overrideCommand": true
 }
 JSON
-export E2E_APPLY_ARGS="--profile $(e2e_case_profile)"
+profile="$(e2e_case_profile)" || exit 1
+export E2E_APPLY_ARGS="--profile $profile"
 
 # Tier 1 with the built-in profile (--cpus=4) on this host.
 rm -rf "$E2E_WORK/default-t1"
