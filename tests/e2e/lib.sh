@@ -276,12 +276,12 @@ e2e_ip_in() {
 # no registry is reachable). Prints the path.
 e2e_case_profile() {
   local p="$E2E_WORK/profile.toml"
-  cat >"$p" <<'TOML'
+  cat >"$p" <<TOML
 [resources]
 cpus = "1"
 [egress]
 allow = ["allowed.e2e.test"]
-sidecar_image = "harden-e2e-base:latest"
+sidecar_image = "$E2E_IMAGE_BASE"
 TOML
   printf '%s\n' "$p"
 }

@@ -56,7 +56,10 @@ pub struct Promise {
 
 /// Runs the active rules over the config files under `paths`.
 pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Promise>, String> {
-    let (files, errors) = discover(paths);
+    let (mut files, errors) = discover(paths);
+    // The egress sidecar's Dockerfile builds the sidecar, not the agent.
+    let sidecar = settings.profile.egress.sidecar_dockerfile.as_str();
+    files.retain(|f| f.path.file_name().is_none_or(|n| n != sidecar));
     if let Some(e) = errors.first() {
         return Err(e.to_string());
     }

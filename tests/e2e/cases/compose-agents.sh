@@ -83,6 +83,9 @@ for v in $(e2e_variants "$src"); do
     continue
   fi
   e2e_expect "$v no docker socket" "$in" docker.socket green
+  gaps="$("$HARDEN" verify --container "$a" --expect "$dir" --tier "${v#t}" --profile "$profile" --format json)"
+  printf "%s\n" "$gaps" >"$E2E_WORK/$v-expect.json"
+  e2e_expect "$v promised = in force (--expect)" "$gaps" expect. green amber
   e2e_expect "$v outside no docker socket" "$outside" docker.socket green
   e2e_expect "$v inside caps green" "$in" caps.bounding green
   e2e_expect "$v inside nnp green" "$in" nnp green

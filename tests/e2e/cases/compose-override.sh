@@ -74,6 +74,9 @@ for v in $(e2e_variants "$src"); do
     continue
   fi
   e2e_expect "$v reaches the web service" "$in" egress.allowed:web:8080 green
+  gaps="$("$HARDEN" verify --container "$a" --expect "$dir" --tier "${v#t}" --profile "$profile" --format json)"
+  printf "%s\n" "$gaps" >"$E2E_WORK/$v-expect.json"
+  e2e_expect "$v promised = in force (--expect)" "$gaps" expect. green amber
   e2e_expect "$v inside caps green" "$in" caps.bounding green
   e2e_expect "$v outside caps green" "$outside" caps.bounding green
   e2e_expect "$v inside seccomp green" "$in" seccomp.mode green
