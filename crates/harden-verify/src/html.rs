@@ -147,7 +147,10 @@ pub fn render(report: &Report) -> String {
     h.push_str("<section class=\"hint\"><p>Red: a way out is open. Amber: weaker than the profile wants. Green: closed as far as this check can see. Grey: not checked.</p></section>\n</div>\n</div>\n");
 
     h.push_str("<table id=\"checks\">\n<tr><th>status</th><th>threat</th><th>check</th><th>evidence</th></tr>\n");
-    for c in &report.checks {
+    // Red first, so the gaps are at the top.
+    let mut rows: Vec<&crate::Check> = report.checks.iter().collect();
+    rows.sort_by_key(|c| std::cmp::Reverse(c.status));
+    for c in rows {
         let fg = if c.status == Status::Amber {
             ";color:#222"
         } else {

@@ -477,6 +477,19 @@ impl Inside<'_> {
         if !meta.is_file() {
             return None;
         }
+        // Package manager configs count only when they hold a secret.
+        let needs: &[&str] = match path.rsplit('/').next() {
+            Some(".npmrc") => &["_auth", "token"],
+            Some(".pypirc") => &["password"],
+            Some(".netrc") => &["password"],
+            _ => &[],
+        };
+        if !needs.is_empty() {
+            let text = std::fs::read_to_string(&full).unwrap_or_default();
+            if !needs.iter().any(|n| text.contains(n)) {
+                return None;
+            }
+        }
         let readable = std::fs::File::open(&full).is_ok();
         Some(if readable {
             Check::new(

@@ -211,7 +211,7 @@ impl Report {
             if checks.is_empty() {
                 continue;
             }
-            out.push_str(&format!("\n{} ({})\n", threat.name(), threat.description()));
+            out.push_str(&format!("\n{}: {}\n", threat.name(), threat.description()));
             for c in checks {
                 out.push_str(&format!(
                     "  {:<5} {}: {}\n",

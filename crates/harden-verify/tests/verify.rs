@@ -82,6 +82,7 @@ fn insecure_tree(root: &Path) {
         "[user]\n\tname = n\n[credential]\n\thelper = !/tmp/vscode-remote-containers-abc.js\n",
     );
     write(root, "/home/node/.claude/.credentials.json", "{}");
+    write(root, "/home/node/.npmrc", "registry=https://registry.example/\n");
     write(root, "/tmp/vscode-ssh-auth-1234.sock", "");
     write(root, "/tmp/agent.sock", "");
     write(
@@ -183,6 +184,8 @@ fn insecure_container_inside() {
     }
     assert_eq!(status_of(&r, "mount:/etc/resolv.conf"), None);
     assert_eq!(status_of(&r, "cred:/home/node/.ssh/id_ed25519.pub"), None);
+    // An .npmrc without a token is not a credential.
+    assert_eq!(status_of(&r, "cred:/home/node/.npmrc"), None);
     insta::assert_snapshot!("insecure_inside_text", r.to_text());
     insta::assert_snapshot!("insecure_inside_json", r.to_json());
 }
