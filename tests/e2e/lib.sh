@@ -300,9 +300,21 @@ e2e_defect() {
 # runArgs name the container CONTAINER; 0 when it runs afterwards. The CLI's
 # output is in $E2E_WORK/up-CONTAINER.log.
 e2e_dc_up() {
-  local log="$E2E_WORK/up-$2.log"
+  local log="$E2E_WORK/up-$2.log" rc=0 image
   e2e_cleanup_add docker rm -f "$2"
-  "$DEVCONTAINER" up --workspace-folder "$1" --log-level info >"$log" 2>&1 || return 1
+  "$DEVCONTAINER" up --workspace-folder "$1" --log-level info >"$log" 2>&1 || rc=1
+  # The images the CLI built for this folder (vsc-NAME-HASH, -uid, -features)
+  # go with the container.
+  image="$(docker inspect -f '{{.Config.Image}}' "$2" 2>/dev/null)"
+  case "$image" in
+    vsc-*)
+      image="${image%:*}"
+      image="${image%-uid}"
+      image="${image%-features}"
+      e2e_cleanup_add sh -c "docker rm -f '$2'; docker images --format '{{.Repository}}' | grep '^$image' | xargs -r docker rmi -f"
+      ;;
+  esac
+  [ "$rc" = 0 ] || return 1
   docker inspect -f '{{.State.Running}}' "$2" 2>/dev/null | grep -q true
 }
 

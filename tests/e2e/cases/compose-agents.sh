@@ -41,9 +41,9 @@ for v in $(e2e_variants "$src"); do
   dir="$E2E_WORK/$v"
   project="${E2E_PREFIX}-$v"
   # One variant at a time: the previous one is stopped first.
-  [ -n "${prev:-}" ] && (cd "$prev_dir" && e2e_compose -p "$prev" -f compose.yaml down -v --remove-orphans >/dev/null 2>&1)
+  [ -n "${prev:-}" ] && (cd "$prev_dir" && e2e_compose -p "$prev" -f compose.yaml down -v --rmi local --remove-orphans >/dev/null 2>&1)
   prev="$project" prev_dir="$dir"
-  e2e_cleanup_add sh -c "cd '$dir' && HOME='$HOME' docker-compose -p '$project' down -v --remove-orphans"
+  e2e_cleanup_add sh -c "cd '$dir' && HOME='$HOME' docker-compose -p '$project' down -v --rmi local --remove-orphans"
   if ! e2e_compose_networks "$dir" "$dir/e2e-networks.yaml" compose.yaml; then
     err="$(tail -n 3 "$dir/e2e-networks.yaml.err")"
     if [ "$v" != orig ] && grep -q "limits value 'pids'" "$dir/e2e-networks.yaml.err"; then

@@ -72,7 +72,7 @@ for v in $(e2e_variants "$src"); do
   elif [ "$v" != orig ] && grep -q 'postStartCommand from devcontainer.json failed' "$E2E_WORK/up-$name.log"; then
     # A known defect: the hardened config stops the project's own firewall.
     why="$(grep -m1 -E 'no new privileges' "$E2E_WORK/up-$name.log" || grep -m1 -E 'you must be root|not permitted' "$E2E_WORK/up-$name.log")"
-    why="$(printf '%s' "$why" | sed 's/^\[[^]]*\] //' | cut -c1-160)"
+    why="$(printf '%s' "$why" | sed 's/^\[[0-9][0-9T:.-]*Z\] //' | cut -c1-160)"
     e2e_xfail "$v starts" "postStartCommand 'sudo /usr/local/bin/init-firewall.sh' fails ($why): DC007 sets no-new-privileges and DC004 drops NET_ADMIN, which the project's firewall needs"
     docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null | grep -q true || continue
   else

@@ -32,11 +32,10 @@ rm -rf "$E2E_WORK/default-t1"
 cp -a "$src" "$E2E_WORK/default-t1"
 sed -i "s/CONTAINER/${E2E_PREFIX}-default-t1/" "$E2E_WORK/default-t1/.devcontainer/devcontainer.json"
 "$HARDEN" apply --tier 1 --yes --unsafe-fixes "$E2E_WORK/default-t1" >/dev/null 2>&1
-e2e_cleanup_add docker rm -f "${E2E_PREFIX}-default-t1"
-if out="$("$DEVCONTAINER" up --workspace-folder "$E2E_WORK/default-t1" 2>&1)"; then
+if e2e_dc_up "$E2E_WORK/default-t1" "${E2E_PREFIX}-default-t1"; then
   e2e_ok "t1 with the built-in profile starts"
 else
-  e2e_defect "t1 with the built-in profile starts" "$out" "Range of CPUs" \
+  e2e_defect "t1 with the built-in profile starts" "$(cat "$E2E_WORK/up-${E2E_PREFIX}-default-t1.log")" "Range of CPUs" \
     "DC001 writes --cpus=4 (profile resources.cpus); Docker refuses more CPUs than the host has ($(nproc))"
 fi
 docker rm -f "${E2E_PREFIX}-default-t1" >/dev/null 2>&1
