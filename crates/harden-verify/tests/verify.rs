@@ -82,7 +82,11 @@ fn insecure_tree(root: &Path) {
         "[user]\n\tname = n\n[credential]\n\thelper = !/tmp/vscode-remote-containers-abc.js\n",
     );
     write(root, "/home/node/.claude/.credentials.json", "{}");
-    write(root, "/home/node/.npmrc", "registry=https://registry.example/\n");
+    write(
+        root,
+        "/home/node/.npmrc",
+        "registry=https://registry.example/\n",
+    );
     write(root, "/tmp/vscode-ssh-auth-1234.sock", "");
     write(root, "/tmp/agent.sock", "");
     write(
