@@ -50,6 +50,8 @@ enum Command {
         #[arg(long)]
         profile: Option<PathBuf>,
     },
+    /// Check the posture a container runs with (inside it, or `--container NAME`).
+    Verify(harden_verify::cli::VerifyArgs),
 }
 
 #[derive(clap::Args)]
@@ -162,6 +164,7 @@ fn main() -> ExitCode {
         Command::Bot(args) => bot::bot(&args),
         Command::Rule { code } => rule_doc(&code),
         Command::Profiles { profile } => profiles(profile.as_ref()),
+        Command::Verify(args) => harden_verify::cli::run(&args),
     };
     ExitCode::from(code)
 }
