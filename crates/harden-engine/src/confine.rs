@@ -116,6 +116,28 @@ fn libc_flags() -> i32 {
     libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY
 }
 
+/// The first component of `path` below `root` that is a symlink.
+pub(crate) fn link_below(path: &Path, root: &Path) -> Option<PathBuf> {
+    let abs = if path.is_absolute() {
+        lexical_clean(path)
+    } else {
+        lexical_clean(&std::env::current_dir().ok()?.join(path))
+    };
+    let rel = abs.strip_prefix(root).ok()?;
+    let mut walked = root.to_path_buf();
+    for c in rel.components() {
+        walked.push(c);
+        match std::fs::symlink_metadata(&walked) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Some(walked.strip_prefix(root).unwrap_or(&walked).to_path_buf())
+            }
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+    None
+}
+
 /// The scanned root for a path argument: the repository it is in (the
 /// nearest directory at or above it holding `.git`), else the current
 /// directory when the argument lies under it, else the argument's own
@@ -145,24 +167,11 @@ pub fn root_for(arg: &Path, display: &str) -> Result<PathBuf, FileError> {
         None => arg_dir,
     };
     // Components below the root, the argument's last one included.
-    let below: Vec<Component> = abs
-        .strip_prefix(&lexical_root)
-        .map(|r| r.components().collect())
-        .unwrap_or_default();
-    let mut walked = lexical_root.clone();
-    for c in below {
-        walked.push(c);
-        let is_link = std::fs::symlink_metadata(&walked).is_ok_and(|m| m.file_type().is_symlink());
-        if is_link {
-            let shown = walked
-                .strip_prefix(&lexical_root)
-                .unwrap_or(&walked)
-                .display()
-                .to_string();
-            return Err(err(format!(
-                "goes through the symbolic link {shown}; not read (name the real path)"
-            )));
-        }
+    if let Some(link) = link_below(&abs, &lexical_root) {
+        return Err(err(format!(
+            "goes through the symbolic link {}; not read (name the real path)",
+            link.display()
+        )));
     }
     std::fs::canonicalize(&lexical_root).map_err(|e| err(format!("cannot resolve the root: {e}")))
 }

@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
-use crate::confine::{lexical_clean, resolve_within, Refusal};
+use crate::confine::{link_below, resolve_within, Refusal};
 use crate::FileError;
 
 /// Where a fixed file may be written: the real path under `root`, reached
@@ -29,28 +29,6 @@ pub fn resolve_target(path: &Path, root: &Path, display: &str) -> Result<PathBuf
         )));
     }
     Ok(real)
-}
-
-/// The first component of `path` below `root` that is a symlink.
-fn link_below(path: &Path, root: &Path) -> Option<PathBuf> {
-    let abs = if path.is_absolute() {
-        lexical_clean(path)
-    } else {
-        lexical_clean(&std::env::current_dir().ok()?.join(path))
-    };
-    let rel = abs.strip_prefix(root).ok()?;
-    let mut walked = root.to_path_buf();
-    for c in rel.components() {
-        walked.push(c);
-        match std::fs::symlink_metadata(&walked) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return Some(walked.strip_prefix(root).unwrap_or(&walked).to_path_buf())
-            }
-            Ok(_) => {}
-            Err(_) => return None,
-        }
-    }
-    None
 }
 
 /// What is on disk where a fix would create a file.
@@ -159,20 +137,7 @@ pub fn execute(plan: &WritePlan) -> Result<Written, FileError> {
     let target = match plan.fixed {
         Some((path, original, _)) => {
             let target = resolve_target(path, plan.root, plan.display)?;
-            let meta = std::fs::metadata(&target)
-                .map_err(|e| err(plan.display, format!("cannot read: {e}")))?;
-            if meta.permissions().readonly() {
-                return Err(err(
-                    plan.display,
-                    "the file is read-only; not written".into(),
-                ));
-            }
-            if std::fs::read(&target).ok().as_deref() != Some(original.as_bytes()) {
-                return Err(err(
-                    plan.display,
-                    "changed on disk since it was read; not written".into(),
-                ));
-            }
+            writable_and_unchanged(&target, original, plan.display)?;
             Some(target)
         }
         None => None,
@@ -345,6 +310,13 @@ pub fn write_fixed(
     fixed: &str,
     display: &str,
 ) -> Result<(), FileError> {
+    writable_and_unchanged(target, original, display)?;
+    replace(target, original, fixed).map_err(|m| FileError::new(display, None, m))
+}
+
+/// The precondition of every rewrite: the file is not read-only and still
+/// holds exactly the text harden read.
+fn writable_and_unchanged(target: &Path, original: &str, display: &str) -> Result<(), FileError> {
     let err = |m: String| FileError::new(display, None, m);
     let meta = std::fs::metadata(target).map_err(|e| err(format!("cannot read: {e}")))?;
     if meta.permissions().readonly() {
@@ -353,7 +325,7 @@ pub fn write_fixed(
     if std::fs::read(target).ok().as_deref() != Some(original.as_bytes()) {
         return Err(err("changed on disk since it was read; not written".into()));
     }
-    replace(target, original, fixed).map_err(err)
+    Ok(())
 }
 
 #[cfg(test)]
