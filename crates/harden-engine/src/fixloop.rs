@@ -121,14 +121,11 @@ pub(crate) fn run<D: Document>(
                     .any(|c| c.relative_path == n.relative_path && c.content != n.content)
             });
             if let Some(clash) = clash {
-                settled.insert(key(f));
-                rejected.push(Rejected {
-                    finding: f.clone(),
-                    reason: format!(
-                        "it creates {}, which an applied fix creates with other content",
-                        clash.relative_path
-                    ),
-                });
+                let reason = format!(
+                    "it creates {}, which an applied fix creates with other content",
+                    clash.relative_path
+                );
+                reject(&mut settled, &mut rejected, f, reason);
                 continue;
             }
             if accepted
@@ -140,11 +137,8 @@ pub(crate) fn run<D: Document>(
             let alone = match apply_edits(&current, &fix.edits) {
                 Ok(t) => t,
                 Err(e) => {
-                    settled.insert(key(f));
-                    rejected.push(Rejected {
-                        finding: f.clone(),
-                        reason: format!("the edits do not apply: {e}"),
-                    });
+                    let reason = format!("the edits do not apply: {e}");
+                    reject(&mut settled, &mut rejected, f, reason);
                     continue;
                 }
             };
@@ -154,11 +148,7 @@ pub(crate) fn run<D: Document>(
                 match verify(&doc, &findings, &alone, &[f], check) {
                     Ok(d) => Some(d),
                     Err(reason) => {
-                        settled.insert(key(f));
-                        rejected.push(Rejected {
-                            finding: f.clone(),
-                            reason,
-                        });
+                        reject(&mut settled, &mut rejected, f, reason);
                         continue;
                     }
                 }
@@ -219,11 +209,7 @@ pub(crate) fn run<D: Document>(
                             break;
                         }
                         Err(reason) => {
-                            settled.insert(key(f));
-                            rejected.push(Rejected {
-                                finding: f.clone(),
-                                reason,
-                            });
+                            reject(&mut settled, &mut rejected, f, reason);
                         }
                     }
                 }
@@ -256,6 +242,15 @@ pub(crate) fn run<D: Document>(
         suppression_problems: Vec::new(),
         blocked: Vec::new(),
     })
+}
+
+/// A fix verification dropped: reported, and not proposed again.
+fn reject(settled: &mut HashSet<Key>, rejected: &mut Vec<Rejected>, f: &Finding, reason: String) {
+    settled.insert(key(f));
+    rejected.push(Rejected {
+        finding: f.clone(),
+        reason,
+    });
 }
 
 /// Check that `after` is `before` with exactly the fixes' changes and that

@@ -146,13 +146,21 @@ pub fn process_file(
     decide: &mut dyn FnMut(&Finding, &str, &str) -> Decision,
 ) -> Result<FileOutcome, FileError> {
     let dir = file.path.parent().unwrap_or(Path::new("."));
+    // What is on disk where each new file would go, looked at once.
+    let mut states: BTreeMap<(String, String), Result<NewFileState, String>> = BTreeMap::new();
+    let mut state_of = |rel: &str, content: &str| {
+        states
+            .entry((rel.to_string(), content.to_string()))
+            .or_insert_with(|| new_file_state(dir, &file.root, rel, content))
+            .clone()
+    };
     // A fix whose new files the tree gets in the way of is never offered:
     // the file it would reference is not the one it means.
     let mut blocked: Vec<Rejected> = Vec::new();
     let mut guarded = |f: &Finding, before: &str, after: &str| {
         let fix = f.fix.as_ref().expect("asked only about fixes");
         for new in &fix.new_files {
-            if let Err(reason) = new_file_state(dir, &file.root, &new.relative_path, &new.content) {
+            if let Err(reason) = state_of(&new.relative_path, &new.content) {
                 blocked.push(Rejected {
                     finding: f.clone(),
                     reason,
@@ -173,10 +181,8 @@ pub fn process_file(
     // A file that is already there as the fix writes it is not shown as new.
     for f in &mut outcome.applied {
         if let Some(fix) = f.fix.as_mut() {
-            fix.new_files.retain(|n| {
-                new_file_state(dir, &file.root, &n.relative_path, &n.content)
-                    != Ok(NewFileState::Identical)
-            });
+            fix.new_files
+                .retain(|n| state_of(&n.relative_path, &n.content) != Ok(NewFileState::Identical));
         }
     }
     outcome.blocked = blocked;
