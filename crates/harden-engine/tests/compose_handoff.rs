@@ -147,8 +147,8 @@ fn without_the_compose_rule_the_note_names_the_file_and_service() {
 /// The `security_opt` item CP012 added to a file's text.
 fn seccomp_items(text: &str) -> Vec<String> {
     text.lines()
-        .map(str::trim)
-        .filter_map(|l| l.strip_prefix("- seccomp:"))
+        .filter_map(|l| l.trim().strip_prefix("- "))
+        .filter_map(|item| item.trim_matches('"').strip_prefix("seccomp:"))
         .map(str::to_string)
         .collect()
 }

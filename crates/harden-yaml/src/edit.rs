@@ -318,12 +318,16 @@ impl<'d> Edits<'d> {
         Ok(vec![self.insert_lines_after(end, indent, &body)])
     }
 
-    /// Quote style of the first quoted scalar among `nodes`, else plain.
+    /// Quote style of the first scalar among `nodes` quoted by choice (one
+    /// that would read the same unquoted), else plain: `cpus: "2"` must be
+    /// quoted and says nothing of the file's style.
     fn scalar_style_hint(&self, nodes: impl Iterator<Item = NodeId>) -> ScalarStyle {
         for id in nodes {
-            if let NodeKind::Scalar { style, .. } = self.doc.node(id).kind {
-                if matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted) {
-                    return style;
+            if let NodeKind::Scalar { value, style } = &self.doc.node(id).kind {
+                if matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted)
+                    && !crate::render::needs_quotes(value, false)
+                {
+                    return *style;
                 }
             }
         }

@@ -239,7 +239,8 @@ fn tier_four_patches_a_named_daemon_json_and_otherwise_recommends() {
 #[test]
 fn a_reader_that_goes_away_ends_the_run_quietly() {
     let tmp = tempfile::tempdir().unwrap();
-    let insecure: String = (0..200)
+    // Enough output to outgrow a pipe buffer (64 KiB).
+    let insecure: String = (0..400)
         .map(|i| format!("  s{i}:\n    image: x\n    privileged: true\n"))
         .collect();
     common::write(tmp.path(), "compose.yaml", format!("services:\n{insecure}"));

@@ -130,12 +130,14 @@ pub fn selected(cx: &ComposeCx<'_>) -> Vec<Service> {
 
 /// Whether the file declares a `version: "2.x"` format, where resource
 /// limits are service keys (`mem_limit`, `cpus`, `pids_limit`).
-pub fn is_v2(doc: &YamlDoc) -> bool {
+/// Whether the file declares `version: "3"` / `"3.x"`, whose schema has no
+/// service-level `mem_limit`, `cpus` or `pids_limit`.
+pub fn is_v3(doc: &YamlDoc) -> bool {
     let Some(v) = doc.path(&["version"]) else {
         return false;
     };
     doc.scalar(v)
-        .is_some_and(|s| s.trim() == "2" || s.trim().starts_with("2."))
+        .is_some_and(|s| s.trim() == "3" || s.trim().starts_with("3."))
 }
 
 /// The path by which compose finds `name`, a file in this compose file's

@@ -3,7 +3,7 @@ use harden_yaml::{NodeId, YamlDoc};
 use serde_json::{Map, Value};
 
 use super::{
-    findings_from, insert_entries_changes, is_v2, join_inserts, key_range, plan_add_key,
+    findings_from, insert_entries_changes, is_v3, join_inserts, key_range, plan_add_key,
     push_group, selected, service_list, ComposeCx, Groups,
 };
 use crate::{Check, RuleDef};
@@ -16,7 +16,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fix: "fix: unsafe",
     summary: "A service runs without memory, CPU or process limits",
-    breakage: "Services that need more than the limit get killed (OOM) or slowed. Legacy docker-compose v1 with a 3.x file ignores `deploy` unless run with `--compatibility`",
+    breakage: "Services that need more than the limit get killed (OOM) or slowed. In a `version: \"3.x\"` file the limits go under `deploy`, which docker-compose 1.x ignores without `--compatibility` and whose `pids` it refuses",
     doc: include_str!("../../../../docs/rules/CP001.md"),
 };
 
@@ -32,7 +32,7 @@ enum Dim {
     Pids,
 }
 
-/// Service keys (`version: "2.x"` form) and `deploy.resources.limits` keys.
+/// Service keys and `deploy.resources.limits` keys.
 fn names(d: Dim) -> (&'static str, &'static str, &'static str) {
     match d {
         Dim::Memory => ("mem_limit", "memory", "memory"),
@@ -95,7 +95,9 @@ fn value_of(doc: &YamlDoc, map: NodeId, key: &str) -> Option<(NodeId, Value)> {
 
 fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
-    let v2 = is_v2(doc);
+    // Service keys are read by both compose generations and need no
+    // `--compatibility`; only a 3.x file's schema refuses them.
+    let service_keys = !is_v3(doc);
     let lim = &cx.profile.resources;
     let profile_value = |d: Dim| match d {
         Dim::Memory => Value::String(lim.memory.clone()),
@@ -156,6 +158,8 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
                 Err(e) => error = Some(e.to_string()),
             }
         }
+        // Where the service keeps its other limits, if it does.
+        let deploy_key = deepest_key(doc, svc.map, &LIMITS);
         let range = unlimited
             .first()
             .and_then(|(n, _)| {
@@ -164,19 +168,19 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
                     .and_then(|p| doc.entries(p).iter().find(|e| e.value == *n).copied())
             })
             .map(|e| doc.entry_range(e))
-            .or_else(|| (!v2).then(|| deepest_key(doc, svc.map, &LIMITS)).flatten())
+            .or_else(|| deploy_key.clone())
             .unwrap_or_else(|| key_range(doc, &svc));
         if !missing.is_empty() {
             let mut limits_value = Map::new();
             for d in &missing {
                 limits_value.insert(names(*d).1.to_string(), profile_value(*d));
             }
-            if v2 {
+            if service_keys {
                 let entries: Vec<(String, Value)> = missing
                     .iter()
                     .map(|d| (names(*d).0.to_string(), profile_value(*d)))
                     .collect();
-                if unlimited.is_empty() {
+                if unlimited.is_empty() && deploy_key.is_none() {
                     push_group(&mut groups, entries, svc);
                     continue;
                 }
