@@ -412,28 +412,3 @@ print("\n".join(sorted(nets)))
     done
   } >"$out"
 }
-
-# e2e_compose_service_limits FILE: moves deploy.resources.limits to the
-# service keys (mem_limit, cpus, pids_limit) in place. Only a workaround
-# for a known defect (docker-compose 1.x rejects deploy...limits.pids and
-# ignores deploy limits), so the rest of a hardened file can be tested.
-e2e_compose_service_limits() {
-  python3 - "$1" <<'PY'
-import sys, yaml
-p = sys.argv[1]
-doc = yaml.safe_load(open(p))
-for svc in (doc.get("services") or {}).values():
-    lim = ((svc.get("deploy") or {}).get("resources") or {}).get("limits")
-    if not lim:
-        continue
-    for k, key in (("memory", "mem_limit"), ("cpus", "cpus"), ("pids", "pids_limit")):
-        if k in lim:
-            svc[key] = lim.pop(k)
-    del svc["deploy"]["resources"]["limits"]
-    if not svc["deploy"]["resources"]:
-        del svc["deploy"]["resources"]
-    if not svc["deploy"]:
-        del svc["deploy"]
-yaml.safe_dump(doc, open(p, "w"), sort_keys=False)
-PY
-}

@@ -241,6 +241,7 @@ fn process_kind(
                 .map(|(r, _)| r.meta.code)
                 .collect();
             let target = links::compose_target(Path::new(display_path), root, text, compose_rules);
+            let built = links::built_image(Path::new(display_path), root, text);
             let check = |doc: &JsoncDoc, only: &[&str]| {
                 let cx = DevcontainerCx {
                     doc,
@@ -248,6 +249,7 @@ fn process_kind(
                     inputs: &settings.inputs,
                     path: display_path,
                     compose: target.as_ref(),
+                    built: built.as_ref(),
                 };
                 run_rules(&rules, only, &cx, |c| match c {
                     Check::Devcontainer(f) => Some(*f),

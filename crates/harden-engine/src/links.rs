@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 
 use harden_core::Document;
 use harden_jsonc::JsoncDoc;
-use harden_rules::{ComposeTarget, ComposeUsage};
+use harden_rules::{BuiltImage, ComposeTarget, ComposeUsage};
 use harden_yaml::YamlDoc;
 
 use crate::confine::{lexical_clean, resolve_within};
@@ -83,6 +83,27 @@ pub(crate) fn compose_target(
         service,
         compose_rules,
     })
+}
+
+/// What the Dockerfile the devcontainer.json at `path` builds says about
+/// its image, when that Dockerfile is a plain file below `root` that parses.
+pub(crate) fn built_image(path: &Path, root: &Path, text: &str) -> Option<BuiltImage> {
+    let doc = JsoncDoc::parse(text).ok()?;
+    let top = doc.root();
+    let name = top
+        .get("build")
+        .and_then(|b| b.value.get("dockerfile"))
+        .or_else(|| top.get("dockerFile"))?
+        .value
+        .as_str()?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let dockerfile = lexical_clean(&dir.join(name));
+    if !is_plain_file(path, root) || !is_plain_file(&dockerfile, root) {
+        return None;
+    }
+    let text = read_within(&dockerfile, root, "").ok()?;
+    let doc = harden_dockerfile::DockerfileDoc::parse(&text).ok()?;
+    Some(harden_rules::dockerfile::built_image(&doc))
 }
 
 /// The devcontainer configs in the standard places under `dir`.

@@ -58,6 +58,55 @@ pub struct Profile {
     pub opencode: OpencodeParams,
     pub hermes: HermesParams,
     pub agents: AgentParams,
+    pub images: ImageFacts,
+}
+
+/// What well-known images set about users, for the rules that judge who a
+/// dev container runs as. An image not listed is unknown.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageFacts {
+    pub known: Vec<KnownImage>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownImage {
+    /// A repository without tag (`node`, `mcr.microsoft.com/devcontainers/base`),
+    /// or a prefix ending in `/*`.
+    pub image: String,
+    /// The `USER` the image sets (`root` when it sets none).
+    pub user: String,
+    /// The `remoteUser` its `devcontainer.metadata` label sets, if any.
+    #[serde(default)]
+    pub remote_user: Option<String>,
+}
+
+impl ImageFacts {
+    /// The entry for image reference `reference` (tag and digest ignored,
+    /// Docker Hub's `docker.io/library/` spelled short); the first match wins.
+    pub fn lookup(&self, reference: &str) -> Option<&KnownImage> {
+        let repo = image_repository(reference);
+        self.known.iter().find(|k| match k.image.strip_suffix("/*") {
+            Some(prefix) => repo
+                .strip_prefix(prefix)
+                .is_some_and(|rest| rest.starts_with('/')),
+            None => repo == k.image,
+        })
+    }
+}
+
+/// `reference` without tag, digest and Docker Hub's default registry.
+fn image_repository(reference: &str) -> &str {
+    let no_digest = reference.split('@').next().unwrap_or(reference);
+    let last_slash = no_digest.rfind('/').map_or(0, |i| i + 1);
+    let repo = match no_digest[last_slash..].find(':') {
+        Some(colon) => &no_digest[..last_slash + colon],
+        None => no_digest,
+    };
+    repo.strip_prefix("docker.io/library/")
+        .or_else(|| repo.strip_prefix("docker.io/"))
+        .unwrap_or(repo)
 }
 
 /// Facts about the coding agents shared by their rules.
@@ -422,6 +471,34 @@ impl Profile {
                 return Err((
                     key.to_vec(),
                     format!("`{}`: `{shown}` is not {what}", key.join(".")),
+                ));
+            }
+        }
+        for known in &self.images.known {
+            let repo = known.image.strip_suffix("/*").unwrap_or(&known.image);
+            let users = std::iter::once(&known.user).chain(known.remote_user.as_ref());
+            if !is_image_reference(repo) || repo.contains([':', '@']) {
+                return Err((
+                    vec!["images", "known"],
+                    format!(
+                        "`images.known`: `{}` is not an image repository",
+                        harden_core::printable(&known.image)
+                            .chars()
+                            .take(MAX_VALUE_CHARS)
+                            .collect::<String>()
+                    ),
+                ));
+            }
+            if let Some(bad) = users.into_iter().find(|u| !is_program_name(u)) {
+                return Err((
+                    vec!["images", "known"],
+                    format!(
+                        "`images.known`: `{}` is not a user name",
+                        harden_core::printable(bad)
+                            .chars()
+                            .take(MAX_VALUE_CHARS)
+                            .collect::<String>()
+                    ),
                 ));
             }
         }

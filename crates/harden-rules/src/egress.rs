@@ -84,9 +84,12 @@ cat >"$dir/entrypoint.sh" <<'ENTRYPOINT'
 #!/bin/sh
 # Loads the egress firewall, then runs the container's command. The
 # container stops when the rules do not load: it never runs unfiltered.
+# The Dev Containers CLI runs feature entrypoints as lines of its own
+# PID 1 script, which goes on after a failing line but exits on TERM.
 dir=@INSTALL_DIR@
 if ! sh "$dir/@SCRIPT@" "$dir/@ALLOWLIST@"; then
-  echo "harden-egress: the firewall did not load; stopping" >&2
+  echo "harden-egress: the firewall did not load; stopping the container" >&2
+  kill -TERM 1 2>/dev/null
   exit 1
 fi
 sh "$dir/@SCRIPT@" "$dir/@ALLOWLIST@" --loop >/dev/null 2>&1 &

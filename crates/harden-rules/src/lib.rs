@@ -40,6 +40,18 @@ pub struct DevcontainerCx<'a> {
     pub path: &'a str,
     /// In compose mode, where the service is defined, when the engine found it.
     pub compose: Option<&'a ComposeTarget>,
+    /// The Dockerfile `build.dockerfile` names, when the engine read it.
+    pub built: Option<&'a BuiltImage>,
+}
+
+/// What the Dockerfile a devcontainer.json builds says about its image.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BuiltImage {
+    /// The last `USER` in force in the final stage (and the stages it
+    /// builds on), if any.
+    pub user: Option<String>,
+    /// The image the final stage's chain starts `FROM`.
+    pub base: Option<String>,
 }
 
 #[non_exhaustive]

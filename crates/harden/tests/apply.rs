@@ -175,3 +175,52 @@ fn a_fix_that_needs_a_checksum_asks_for_it() {
     );
     assert!(!text.contains("| bash"), "{text}");
 }
+
+/// DC011's entrypoint must run as root: a Dockerfile's non-root USER moves to
+/// `remoteUser`; an agent that would run as root gets no firewall (root could
+/// undo it with the NET_ADMIN the firewall needs).
+#[test]
+fn the_egress_feature_runs_as_root_and_the_agent_keeps_its_user() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join(".git")).unwrap();
+    let config = "{\n  \"build\": {\"dockerfile\": \"Dockerfile\"}\n}\n";
+    write(tmp.path(), ".devcontainer/devcontainer.json", config);
+    write(
+        tmp.path(),
+        ".devcontainer/Dockerfile",
+        "FROM debian:bookworm\nRUN useradd -m agent\nUSER agent\n",
+    );
+    let args = ["diff", "--tier", "4", "--fixes", "unsafe", "--format", "json", "."];
+    let dc011 = |out: &std::process::Output| -> serde_json::Value {
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["code"] == "DC011")
+            .cloned()
+            .expect("a DC011 finding")
+    };
+    let out = harden(tmp.path(), &args);
+    let found = dc011(&out);
+    assert!(found["fix"].is_object(), "{found}");
+    let diff = harden(tmp.path(), &["diff", "--tier", "4", "--fixes", "unsafe", "."]);
+    let diff = String::from_utf8_lossy(&diff.stdout);
+    assert!(diff.contains("+  \"containerUser\": \"root\",\n+  \"remoteUser\": \"agent\"\n"), "{diff}");
+    assert!(diff.contains("kill -TERM 1"), "{diff}");
+
+    write(
+        tmp.path(),
+        ".devcontainer/Dockerfile",
+        "FROM debian:bookworm\nUSER agent\nUSER root\n",
+    );
+    let found = dc011(&harden(tmp.path(), &args));
+    assert!(found["fix"].is_null(), "{found}");
+    assert!(found["note"].as_str().unwrap().contains("would run as root"), "{found}");
+
+    // An image the profile does not know: not guessed.
+    write(tmp.path(), ".devcontainer/devcontainer.json", "{\"image\": \"ghcr.io/acme/dev:1\"}\n");
+    let found = dc011(&harden(tmp.path(), &args));
+    assert!(found["fix"].is_null(), "{found}");
+    assert!(found["note"].as_str().unwrap().contains("`ghcr.io/acme/dev:1` is not in the profile"), "{found}");
+}

@@ -45,22 +45,10 @@ for v in $(e2e_variants "$src"); do
   prev="$project" prev_dir="$dir"
   e2e_cleanup_add sh -c "cd '$dir' && HOME='$HOME' docker-compose -p '$project' down -v --rmi local --remove-orphans"
   if ! e2e_compose_networks "$dir" "$dir/e2e-networks.yaml" compose.yaml; then
-    err="$(tail -n 3 "$dir/e2e-networks.yaml.err")"
-    if [ "$v" != orig ] && grep -q "limits value 'pids'" "$dir/e2e-networks.yaml.err"; then
-      e2e_xfail "$v starts" "CP001 writes deploy.resources.limits.pids, which $(docker-compose version --short 2>/dev/null | sed 's/^/docker-compose /') rejects: $(grep -m1 pids "$dir/e2e-networks.yaml.err")"
-      e2e_compose_service_limits "$dir/compose.yaml"
-      e2e_compose_networks "$dir" "$dir/e2e-networks.yaml" compose.yaml || {
-        e2e_fail "$v starts (limits as service keys)" "$(tail -n 2 "$dir/e2e-networks.yaml.err")"
-        continue
-      }
-      v_label="$v (limits as service keys)"
-    else
-      e2e_fail "$v starts" "$err"
-      continue
-    fi
-  else
-    v_label="$v"
+    e2e_fail "$v starts" "$(tail -n 3 "$dir/e2e-networks.yaml.err")"
+    continue
   fi
+  v_label="$v"
   if ! out="$(cd "$dir" && e2e_compose -p "$project" -f compose.yaml -f e2e-networks.yaml up -d 2>&1)"; then
     e2e_fail "$v_label starts" "$(printf '%s\n' "$out" | tail -n 3)"
     continue

@@ -43,22 +43,12 @@ for v in $(e2e_variants "$src"); do
   e2e_cleanup_add sh -c "cd '$dir' && docker-compose -p '$project' -f docker-compose.yml -f docker-compose.override.yml down -v --rmi local --remove-orphans"
   v_label="$v"
   if ! e2e_compose_networks "$dir" "$dir/e2e-networks.yaml" "${files[@]}"; then
-    if [ "$v" != orig ] && grep -q "limits value 'pids'" "$dir/e2e-networks.yaml.err"; then
-      e2e_xfail "$v starts" "CP001 writes deploy.resources.limits.pids, which docker-compose $(docker-compose version --short 2>/dev/null) rejects: $(grep -m1 pids "$dir/e2e-networks.yaml.err")"
-      for f in "${files[@]}"; do e2e_compose_service_limits "$dir/$f"; done
-      e2e_compose_networks "$dir" "$dir/e2e-networks.yaml" "${files[@]}" || {
-        if grep -q "'network_mode' and 'networks' cannot be combined" "$dir/e2e-networks.yaml.err"; then
-          e2e_xfail "$v starts (limits as service keys)" "CP013 judges each compose file alone: it moves the agent to network_mode in the override while the base keeps its networks, and the merged project is refused ($(grep -m1 network_mode "$dir/e2e-networks.yaml.err" | cut -c1-120))"
-        else
-          e2e_fail "$v starts (limits as service keys)" "$(tail -n 2 "$dir/e2e-networks.yaml.err")"
-        fi
-        continue
-      }
-      v_label="$v (limits as service keys)"
+    if grep -q "'network_mode' and 'networks' cannot be combined" "$dir/e2e-networks.yaml.err"; then
+      e2e_xfail "$v starts" "CP013 judges each compose file alone: it moves the agent to network_mode in the override while the base keeps its networks, and the merged project is refused ($(grep -m1 network_mode "$dir/e2e-networks.yaml.err" | cut -c1-120))"
     else
       e2e_fail "$v starts" "$(tail -n 3 "$dir/e2e-networks.yaml.err")"
-      continue
     fi
+    continue
   fi
   if ! out="$(cd "$dir" && e2e_compose -p "$project" -f docker-compose.yml -f docker-compose.override.yml -f e2e-networks.yaml up -d 2>&1)"; then
     e2e_fail "$v_label starts" "$(printf '%s\n' "$out" | tail -n 3)"

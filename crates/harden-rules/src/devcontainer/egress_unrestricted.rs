@@ -4,6 +4,7 @@ use harden_core::{
 use serde_json::json;
 
 use super::{mode, run_args, Mode};
+use super::users::{users, Who};
 use crate::{egress, Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -14,7 +15,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fix: "fix: unsafe · creates files",
     summary: "The dev container can open connections to any host on the internet",
-    breakage: "- Installs and downloads from hosts not on the allowlist: VS Code extensions install from the marketplace, which is not on the default list; add `marketplace.visualstudio.com`, `*.vscode-cdn.net` hosts or others to `[egress] allow` or the allowlist file as you need them.\n- The entrypoint runs as the container user: with `containerUser` (or the image's `USER`) set to a non-root user, iptables cannot load and the container stops. Keep `containerUser` root and `remoteUser` non-root.\n- The container holds NET_ADMIN so that the entrypoint can load the rules. A process that becomes root inside the container can undo them: keep no-new-privileges (DC007) on, no general sudo (DF002), a non-root `remoteUser`. The compose sidecar of CP013 does not have this limit.\n- Images without apt-get or dnf (Alpine) fail to build with a message",
+    breakage: "- Installs and downloads from hosts not on the allowlist: VS Code extensions install from the marketplace, which is not on the default list; add `marketplace.visualstudio.com`, `*.vscode-cdn.net` hosts or others to `[egress] allow` or the allowlist file as you need them.\n- The feature's entrypoint runs as the container user and must be root to load the rules: a container that ran as another user gets `containerUser: root`, and that user becomes `remoteUser` (lifecycle commands, the editor, the agent keep running as it). The container's own command then runs as root.\n- The container holds NET_ADMIN so that the entrypoint can load the rules, and a process that becomes root can undo them: keep no-new-privileges (DC007) on and no general sudo (DF002). No fix is offered while the agent would run as root, or when its user is not known (an image not in the profile's `[images]` and no `remoteUser`). The compose sidecar of CP013 does not have this limit.\n- Images without apt-get or dnf (Alpine) fail to build with a message",
     doc: include_str!("../../../../docs/rules/DC011.md"),
 };
 
@@ -66,26 +67,60 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
             "no automatic fix: a local feature must sit in a `.devcontainer` folder; move the config to `.devcontainer/devcontainer.json`",
         )];
     }
-    let reference = feature_ref();
-    let path = ValuePath::root().child("features");
-    let (edits, changes) = match features {
-        Some(member) if member.value.members().is_some() => (
-            doc.edits()
-                .append_member(&member.value, &reference, &json!({})),
-            vec![Change::Set {
-                path: path.child(reference.as_str()),
-                value: json!({}),
-            }],
-        ),
-        Some(_) => return vec![finding.with_note("no automatic fix: `features` is not an object")],
-        None => {
-            let value = json!({ reference.clone(): {} });
-            (
-                doc.edits().append_member(root, "features", &value),
-                vec![Change::Set { path, value }],
-            )
+    if features.is_some_and(|f| f.value.members().is_none()) {
+        return vec![finding.with_note("no automatic fix: `features` is not an object")];
+    }
+    let who = users(cx);
+    let remote = match &who.remote {
+        Who::User(name) => name.clone(),
+        Who::Root => {
+            return vec![finding.with_note(
+                "no automatic fix: the agent would run as root (remoteUser, else the container's user), and root can undo the firewall with the NET_ADMIN it needs: set a non-root `remoteUser` first",
+            )]
+        }
+        Who::Unknown(why) => {
+            return vec![finding.with_note(format!(
+                "no automatic fix: {why}, so whether the agent runs as root (and could undo the firewall) is not known: set `remoteUser` to a non-root user of the image"
+            ))]
         }
     };
+    let reference = feature_ref();
+    let mut members: Vec<(String, serde_json::Value)> = Vec::new();
+    let mut edits = Vec::new();
+    let mut changes = Vec::new();
+    match features {
+        Some(member) if member.value.members().is_some() => {
+            edits.extend(doc.edits().append_member(&member.value, &reference, &json!({})));
+            changes.push(Change::Set {
+                path: ValuePath::root().child("features").child(reference.as_str()),
+                value: json!({}),
+            });
+        }
+        _ => members.push(("features".into(), json!({ reference.clone(): {} }))),
+    }
+    // The entrypoint loads the rules as the container user: it must be root.
+    if who.container != Who::Root {
+        match root.get("containerUser") {
+            Some(m) => {
+                edits.push(doc.edits().replace(&m.value, &json!("root")));
+                changes.push(Change::Set {
+                    path: ValuePath::root().child("containerUser"),
+                    value: json!("root"),
+                });
+            }
+            None => members.push(("containerUser".into(), json!("root"))),
+        }
+        if root.get("remoteUser").is_none() {
+            members.push(("remoteUser".into(), json!(remote)));
+        }
+    }
+    if !members.is_empty() {
+        edits.extend(doc.edits().append_members(root, &members));
+        changes.extend(members.iter().map(|(key, value)| Change::Set {
+            path: ValuePath::root().child(key.as_str()),
+            value: value.clone(),
+        }));
+    }
     let params = &cx.profile.egress;
     let file = |name: &str, content: String| NewFile {
         relative_path: format!("{}/{name}", egress::FEATURE_DIR),
@@ -101,12 +136,16 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     .with_new_file(file("install.sh", egress::feature_install_script(params)))
     .with_new_file(file(&params.script_file, egress::firewall_script(params)))
     .with_new_file(file(&params.allowlist_file, egress::allowlist_text(params)));
-    let note = match root.get("containerUser").and_then(|m| m.value.as_str()) {
-        Some(user) if user != "root" && user != "0" => format!(
-            "the feature's entrypoint runs as containerUser `{user}`, which cannot load iptables rules: the container would stop at start; set `containerUser` to root and keep `remoteUser` non-root"
-        ),
-        _ => "the feature's entrypoint loads the rules as the container user (root unless the image sets USER or containerUser says otherwise) and stops the container when they do not load; keep `remoteUser` non-root and no-new-privileges on (DC007), or the agent can undo them".to_string(),
+    let user_change = if who.container == Who::Root {
+        String::new()
+    } else {
+        format!(
+            "; the container now runs as root so that the entrypoint can load the rules, and the agent as `{remote}` (remoteUser)"
+        )
     };
+    let note = format!(
+        "the feature's entrypoint loads the rules before the container's command and stops the container when they do not load{user_change}; `{remote}` cannot undo them while it cannot become root: keep no-new-privileges (DC007) and no general sudo (DF002)"
+    );
     vec![finding.with_fix(fix).with_note(note)]
 }
 

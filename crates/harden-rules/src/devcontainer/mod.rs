@@ -12,6 +12,7 @@ mod resource_limits_missing;
 pub mod run_args;
 mod seccomp_profile_missing;
 mod security_profile_disabled;
+pub mod users;
 
 use harden_core::{Applicability, Change, Edit, Fix, ValuePath};
 use harden_jsonc::{JsoncDoc, Node};

@@ -302,6 +302,20 @@ pub fn final_user(doc: &DockerfileDoc) -> Option<(usize, String)> {
         })
 }
 
+/// What a devcontainer.json's rules need of the Dockerfile it builds.
+pub fn built_image(doc: &DockerfileDoc) -> crate::BuiltImage {
+    let base = final_chain(doc).first().and_then(|s| {
+        match &doc.instructions()[doc.stages()[*s].from].args {
+            Args::From { image, .. } => Some(image.value.clone()),
+            _ => None,
+        }
+    });
+    crate::BuiltImage {
+        user: final_user(doc).map(|(_, user)| user),
+        base,
+    }
+}
+
 /// Whether a `USER` value means root.
 pub fn is_root_user(user: &str) -> bool {
     let name = user.split(':').next().unwrap_or(user).trim();
