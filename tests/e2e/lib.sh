@@ -135,7 +135,8 @@ e2e_verify_inside() {
   shift
   docker cp "${HARDEN_INSIDE:-$HARDEN}" "$c:/tmp/harden-verify-bin" >/dev/null || return 2
   docker exec -u 0 "$c" chmod 0755 /tmp/harden-verify-bin >/dev/null 2>&1
-  docker exec "$c" /tmp/harden-verify-bin verify --format json "$@"
+  # E2E_EXEC_USER: the user the agent runs as (a dev container's remoteUser).
+  docker exec ${E2E_EXEC_USER:+-u "$E2E_EXEC_USER"} "$c" /tmp/harden-verify-bin verify --format json "$@"
   return 0
 }
 

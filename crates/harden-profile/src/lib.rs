@@ -87,12 +87,14 @@ impl ImageFacts {
     /// Docker Hub's `docker.io/library/` spelled short); the first match wins.
     pub fn lookup(&self, reference: &str) -> Option<&KnownImage> {
         let repo = image_repository(reference);
-        self.known.iter().find(|k| match k.image.strip_suffix("/*") {
-            Some(prefix) => repo
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.starts_with('/')),
-            None => repo == k.image,
-        })
+        self.known
+            .iter()
+            .find(|k| match k.image.strip_suffix("/*") {
+                Some(prefix) => repo
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('/')),
+                None => repo == k.image,
+            })
     }
 }
 

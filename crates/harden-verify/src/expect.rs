@@ -52,6 +52,36 @@ pub struct Promise {
     pub name: &'static str,
     /// `path:line:col` of each finding; empty when the rule promises its checks.
     pub findings: Vec<String>,
+    /// Capabilities the config grants an egress firewall (its own, or
+    /// harden's `harden-egress` feature), which no capability rule removes.
+    pub firewall_caps: Vec<String>,
+}
+
+/// Rules whose promise is about the capability set.
+const CAPABILITY_RULES: &[&str] = &["DC002", "CP002", "DC004", "CP004"];
+
+/// NET_ADMIN when the devcontainer.json `text` runs an egress firewall.
+fn firewall_caps(text: &str, settings: &Settings) -> Vec<String> {
+    use harden_core::Document;
+    let Ok(doc) = harden_jsonc::JsoncDoc::parse(text) else {
+        return Vec::new();
+    };
+    let own = harden_rules::devcontainer::own_firewall(&doc, &settings.profile).is_some();
+    let feature = doc
+        .root()
+        .get("features")
+        .and_then(|f| f.value.members())
+        .is_some_and(|m| {
+            m.iter().any(|m| {
+                m.key.trim_end_matches('/').rsplit('/').next()
+                    == Some(harden_rules::egress::FEATURE_DIR)
+            })
+        });
+    if own || feature {
+        vec!["NET_ADMIN".to_string()]
+    } else {
+        Vec::new()
+    }
 }
 
 /// Runs the active rules over the config files under `paths`.
@@ -82,6 +112,7 @@ pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Promise>, 
             code: r.meta.code,
             name: r.meta.name,
             findings: Vec::new(),
+            firewall_caps: Vec::new(),
         })
         .collect();
     for file in &files {
@@ -90,6 +121,15 @@ pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Promise>, 
             Decision::Skip
         })
         .map_err(|e| e.to_string())?;
+        if file.kind == harden_core::FileKind::Devcontainer {
+            let caps = firewall_caps(&text, settings);
+            for p in out
+                .iter_mut()
+                .filter(|p| CAPABILITY_RULES.contains(&p.code))
+            {
+                p.firewall_caps.extend(caps.iter().cloned());
+            }
+        }
         for f in &outcome.findings {
             if let Some(p) = out.iter_mut().find(|p| p.code == f.rule.code) {
                 p.findings.push(format!(
@@ -135,7 +175,9 @@ pub fn compare(promises: &[Promise], checks: &[Check]) -> Vec<Check> {
                 // Amber breaks a promise only where the rule promises exactly
                 // that check; an extra capability the user added, or a
                 // writable workspace mount, is not what DC002 or CP009 fix.
-                c.status == Status::Red
+                let firewall_only = !c.dangerous.is_empty()
+                    && c.dangerous.iter().all(|d| p.firewall_caps.contains(d));
+                (c.status == Status::Red && !firewall_only)
                     || (c.status == Status::Amber
                         && AMBER_BREAKS.iter().any(|pre| c.id.starts_with(pre)))
             })
@@ -154,7 +196,7 @@ pub fn compare(promises: &[Promise], checks: &[Check]) -> Vec<Check> {
                 Threat::Expectation,
                 Status::Green,
                 format!(
-                    "{} ({}) promised and in force ({})",
+                    "{} ({}) promised and in force ({}){}",
                     p.code,
                     p.name,
                     if related.is_empty() {
@@ -165,6 +207,14 @@ pub fn compare(promises: &[Promise], checks: &[Check]) -> Vec<Check> {
                             .map(|c| c.id.as_str())
                             .collect::<Vec<_>>()
                             .join(", ")
+                    },
+                    if related.iter().any(|c| !c.dangerous.is_empty()) {
+                        format!(
+                            "; {} held for the egress firewall",
+                            p.firewall_caps.join(", ")
+                        )
+                    } else {
+                        String::new()
                     }
                 ),
             )

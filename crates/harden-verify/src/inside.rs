@@ -714,12 +714,14 @@ pub fn capability_check(id: &str, what: &str, names: &[String], profile: &Profil
         names.join(", ")
     };
     if !dangerous.is_empty() {
-        Check::new(
+        let mut check = Check::new(
             id,
             Threat::Capabilities,
             Status::Red,
             format!("{what}: {all}; dangerous: {}", list(&dangerous)),
-        )
+        );
+        check.dangerous = dangerous.iter().map(|c| c.to_string()).collect();
+        check
     } else if !extra.is_empty() {
         Check::new(
             id,

@@ -115,6 +115,8 @@ pub struct Check {
     pub threat: Threat,
     pub status: Status,
     pub evidence: String,
+    /// For a capability check: the dangerous capabilities it found.
+    pub dangerous: Vec<String>,
 }
 
 impl Check {
@@ -129,6 +131,7 @@ impl Check {
             threat,
             status,
             evidence: evidence.into(),
+            dangerous: Vec::new(),
         }
     }
 }

@@ -376,3 +376,47 @@ fn html_escapes_and_colours() {
     assert!(page.contains("data-threat=\"docker-socket\" data-status=\"red\""));
     assert!(page.contains("data-threat=\"egress\" data-status=\"unchecked\""));
 }
+
+/// The NET_ADMIN an egress firewall needs (harden's feature, or the
+/// project's own) is no broken capability promise; any other is.
+#[test]
+fn expect_allows_the_firewall_capability_only() {
+    use harden_core::Tier;
+    use harden_engine::Settings;
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        ".devcontainer/devcontainer.json",
+        r#"{
+  "image": "debian:12",
+  "runArgs": ["--cap-drop=ALL"],
+  "features": {"./harden-egress": {}}
+}
+"#,
+    );
+    let settings = Settings::new(Profile::builtin(), Tier::new(1).unwrap());
+    let promises = harden_verify::expect::promises(&[dir.path().to_path_buf()], &settings).unwrap();
+    let inspect_with = |caps: &str| {
+        let json = format!(
+            r#"[{{"Name": "/c", "Config": {{"User": ""}}, "HostConfig": {{"CapDrop": ["ALL"], "CapAdd": [{caps}], "SecurityOpt": ["no-new-privileges:true"]}}}}]"#
+        );
+        inspect::checks(&json, &Profile::builtin()).unwrap()
+    };
+    let status = |checks: &[harden_verify::Check], id: &str| {
+        harden_verify::expect::compare(&promises, checks)
+            .into_iter()
+            .find(|c| c.id == id)
+            .unwrap_or_else(|| panic!("no {id}"))
+    };
+    let firewall = inspect_with(r#""NET_ADMIN""#);
+    let dc002 = status(&firewall, "expect.DC002");
+    assert_eq!(dc002.status, Status::Green, "{dc002:?}");
+    assert!(
+        dc002
+            .evidence
+            .contains("NET_ADMIN held for the egress firewall"),
+        "{dc002:?}"
+    );
+    let more = inspect_with(r#""NET_ADMIN", "SYS_ADMIN""#);
+    assert_eq!(status(&more, "expect.DC002").status, Status::Red);
+}

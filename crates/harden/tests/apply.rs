@@ -190,7 +190,9 @@ fn the_egress_feature_runs_as_root_and_the_agent_keeps_its_user() {
         ".devcontainer/Dockerfile",
         "FROM debian:bookworm\nRUN useradd -m agent\nUSER agent\n",
     );
-    let args = ["diff", "--tier", "4", "--fixes", "unsafe", "--format", "json", "."];
+    let args = [
+        "diff", "--tier", "4", "--fixes", "unsafe", "--format", "json", ".",
+    ];
     let dc011 = |out: &std::process::Output| -> serde_json::Value {
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         report["findings"]
@@ -204,9 +206,15 @@ fn the_egress_feature_runs_as_root_and_the_agent_keeps_its_user() {
     let out = harden(tmp.path(), &args);
     let found = dc011(&out);
     assert!(found["fix"].is_object(), "{found}");
-    let diff = harden(tmp.path(), &["diff", "--tier", "4", "--fixes", "unsafe", "."]);
+    let diff = harden(
+        tmp.path(),
+        &["diff", "--tier", "4", "--fixes", "unsafe", "."],
+    );
     let diff = String::from_utf8_lossy(&diff.stdout);
-    assert!(diff.contains("+  \"containerUser\": \"root\",\n+  \"remoteUser\": \"agent\"\n"), "{diff}");
+    assert!(
+        diff.contains("+  \"containerUser\": \"root\",\n+  \"remoteUser\": \"agent\"\n"),
+        "{diff}"
+    );
     assert!(diff.contains("kill -TERM 1"), "{diff}");
 
     write(
@@ -216,11 +224,27 @@ fn the_egress_feature_runs_as_root_and_the_agent_keeps_its_user() {
     );
     let found = dc011(&harden(tmp.path(), &args));
     assert!(found["fix"].is_null(), "{found}");
-    assert!(found["note"].as_str().unwrap().contains("would run as root"), "{found}");
+    assert!(
+        found["note"]
+            .as_str()
+            .unwrap()
+            .contains("would run as root"),
+        "{found}"
+    );
 
     // An image the profile does not know: not guessed.
-    write(tmp.path(), ".devcontainer/devcontainer.json", "{\"image\": \"ghcr.io/acme/dev:1\"}\n");
+    write(
+        tmp.path(),
+        ".devcontainer/devcontainer.json",
+        "{\"image\": \"ghcr.io/acme/dev:1\"}\n",
+    );
     let found = dc011(&harden(tmp.path(), &args));
     assert!(found["fix"].is_null(), "{found}");
-    assert!(found["note"].as_str().unwrap().contains("`ghcr.io/acme/dev:1` is not in the profile"), "{found}");
+    assert!(
+        found["note"]
+            .as_str()
+            .unwrap()
+            .contains("`ghcr.io/acme/dev:1` is not in the profile"),
+        "{found}"
+    );
 }

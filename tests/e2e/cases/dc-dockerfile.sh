@@ -31,6 +31,9 @@ cat >"$src/.devcontainer/devcontainer.json" <<JSON
 JSON
 profile="$(e2e_case_profile)" || exit 1
 export E2E_APPLY_ARGS="--profile $profile"
+# The agent runs as the image's user; from tier 4 the container itself runs
+# as root (DC011's entrypoint) and `agent` is the remoteUser.
+export E2E_EXEC_USER=agent
 
 for v in $(e2e_variants "$src"); do
   dir="$E2E_WORK/$v"
@@ -55,24 +58,21 @@ for v in $(e2e_variants "$src"); do
     e2e_expect "orig inside nnp amber" "$in" nnp amber
     e2e_expect "orig inside memory limit red" "$in" limits.memory red
     e2e_expect "orig outside caps amber" "$outside" caps.bounding amber
-    e2e_check "orig agent becomes root with sudo" docker exec "$name" sudo -n true
+    e2e_check "orig agent becomes root with sudo" docker exec -u agent "$name" sudo -n true
     continue
   fi
   e2e_hardened_checks "$v" "$name" "$dir" "$in" "$outside"
   e2e_expect "$v no passwordless sudo" "$in" user.sudo green
-  e2e_check_fails "$v agent cannot become root with sudo" docker exec "$name" sudo -n true
-  if [ "${v#t}" -ge 4 ] && grep -q "the firewall did not load" "$E2E_WORK/up-$name.log"; then
-    e2e_xfail "$v egress firewall in force" "DC011's feature entrypoint runs as the image's USER (agent), so iptables fails: $(grep -m1 -iE 'permission denied|you must be root' "$E2E_WORK/up-$name.log" | cut -c1-160)"
-    if docker inspect -f '{{.State.Running}}' "$name" | grep -q true; then
-      e2e_xfail "$v container stops when the firewall does not load" "the Dev Containers CLI chains feature entrypoints, so the entrypoint's exit 1 does not stop the container; it runs unfiltered"
-    else
-      e2e_ok "$v container stops when the firewall does not load"
+  e2e_check_fails "$v agent cannot become root with sudo" docker exec -u agent "$name" sudo -n true
+  if [ "${v#t}" -ge 4 ]; then
+    if grep -q "the firewall did not load" "$E2E_WORK/up-$name.log"; then
+      e2e_fail "$v egress firewall loads" "$(grep -m1 -iE 'permission denied|you must be root|did not load' "$E2E_WORK/up-$name.log" | cut -c1-160)"
     fi
-  elif [ "${v#t}" -ge 4 ]; then
     e2e_expect "$v allowed host reached by name" "$in" egress.allowed:allowed.e2e.test:80 green
     e2e_expect "$v blocked host refused" "$in" egress.blocked:blocked.e2e.test:80 green
     e2e_expect "$v foreign resolver unreachable" "$in" dns.resolver green
-    e2e_check_fails "$v agent cannot flush the firewall" docker exec "$name" sh -c 'iptables -F || sudo -n iptables -F'
+    e2e_check_fails "$v agent cannot flush the firewall" docker exec -u agent "$name" sh -c 'iptables -F || sudo -n iptables -F'
+    e2e_check "$v the firewall is still in force afterwards" docker exec -u 0 "$name" iptables -C OUTPUT -j HARDEN_EGRESS
   else
     e2e_expect "$v inside caps green" "$in" caps.bounding green
     e2e_expect "$v outside caps green" "$outside" caps.bounding green

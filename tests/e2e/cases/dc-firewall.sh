@@ -73,7 +73,7 @@ for v in $(e2e_variants "$src"); do
     # A known defect: the hardened config stops the project's own firewall.
     why="$(grep -m1 -E 'no new privileges' "$E2E_WORK/up-$name.log" || grep -m1 -E 'you must be root|not permitted' "$E2E_WORK/up-$name.log")"
     why="$(printf '%s' "$why" | sed 's/^\[[0-9][0-9T:.-]*Z\] //' | cut -c1-160)"
-    e2e_xfail "$v starts" "postStartCommand 'sudo /usr/local/bin/init-firewall.sh' fails ($why): DC007 sets no-new-privileges and DC004 drops NET_ADMIN, which the project's firewall needs"
+    e2e_fail "$v starts" "postStartCommand 'sudo /usr/local/bin/init-firewall.sh' fails ($why): DC007 sets no-new-privileges and DC004 drops NET_ADMIN, which the project's firewall needs"
     docker inspect -f '{{.State.Running}}' "$name" 2>/dev/null | grep -q true || continue
   else
     e2e_fail "$v starts" "$(e2e_dc_error "$name")"
@@ -105,7 +105,7 @@ for v in $(e2e_variants "$src"); do
   if [ "$loaded" = 1 ] && [ "$(e2e_status "$in" egress.blocked)" = green ]; then
     e2e_ok "$v the project's firewall still loads"
   else
-    e2e_xfail "$v the project's firewall still loads" "lost with the postStartCommand above; the blocked test host is $(e2e_status "$in" egress.blocked) (reachable) afterwards"
+    e2e_fail "$v the project's firewall still loads" "lost with the postStartCommand above; the blocked test host is $(e2e_status "$in" egress.blocked) (reachable) afterwards"
   fi
 done
 e2e_apply_report

@@ -70,22 +70,28 @@ for v in $variants; do
   fi
   e2e_hardened_checks "$v" "$name" "$dir" "$in" "$outside"
   tier="${v#t}"
-  if [ "$tier" -ge 4 ]; then
-    e2e_expect "$v allowed host reached by name" "$in" egress.allowed:allowed.e2e.test:80 green
-    e2e_expect "$v blocked host refused" "$in" egress.blocked:blocked.e2e.test:80 green
-    e2e_expect "$v foreign resolver unreachable" "$in" dns.resolver green
-    # The image runs as root, and the feature adds NET_ADMIN: root in the
-    # container can undo the firewall. A known weakness of DC011 for root images.
-    if docker exec "$name" iptables -S OUTPUT >/dev/null 2>&1 && docker exec "$name" iptables -P OUTPUT ACCEPT >/dev/null 2>&1; then
-      e2e_xfail "$v root user cannot undo the firewall" "DC011 gives a root container NET_ADMIN; root runs iptables -P OUTPUT ACCEPT"
-    else
-      e2e_ok "$v root user cannot undo the firewall"
-    fi
-  else
-    e2e_expect "$v inside caps green" "$in" caps.bounding green
-    e2e_expect "$v outside caps green" "$outside" caps.bounding green
-    e2e_expect "$v blocked host reached without a firewall (red)" "$in" egress.blocked red
-  fi
+  e2e_expect "$v inside caps green" "$in" caps.bounding green
+  e2e_expect "$v outside caps green" "$outside" caps.bounding green
+  e2e_expect "$v blocked host reached without a firewall (red)" "$in" egress.blocked red
 done
+# Tier 4: which user this local image runs as is not in the profile's
+# [images], and a root agent could undo a firewall with the NET_ADMIN it
+# needs: DC011 reports the gap and offers no fix (no NET_ADMIN is added).
+# shellcheck disable=SC2086
+report="$("$HARDEN" check --tier 4 $E2E_APPLY_ARGS --format json "$src" 2>/dev/null)"
+if python3 -c '
+import json, sys
+found = [f for f in json.loads(sys.argv[1])["findings"] if f["code"] == "DC011"]
+sys.exit(0 if found and found[0]["fix"] is None and "no automatic fix" in (found[0]["note"] or "") else 1)
+' "$report"; then
+  e2e_ok "t4 DC011 gives no NET_ADMIN to an agent that may be root"
+else
+  e2e_fail "t4 DC011 gives no NET_ADMIN to an agent that may be root" "$(printf '%s' "$report" | grep -m1 -A3 DC011 | cut -c1-200)"
+fi
+if [ -d "$E2E_WORK/t4/.devcontainer/harden-egress" ]; then
+  e2e_fail "t4 writes no egress feature for a root image" "$(ls "$E2E_WORK/t4/.devcontainer")"
+else
+  e2e_ok "t4 writes no egress feature for a root image"
+fi
 e2e_apply_report
 exit 0

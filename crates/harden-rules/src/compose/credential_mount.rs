@@ -13,7 +13,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     fix: "fix: unsafe",
     summary: "A service bind-mounts host credentials (`~/.ssh`, `~/.aws`, `~/.gitconfig` ...) or a sensitive host directory",
-    breakage: "Tools in the container lose write access to (or all access to) the credentials; give the agent its own scoped tokens instead",
+    breakage: "Tools in the container lose the credentials (with `credential_fix = \"read-only\"`: write access to them): `git push`, cloud CLIs, `gh` and registries stop authenticating. Give the agent its own scoped, short-lived tokens instead (an environment variable or a secret), not the user's",
     doc: include_str!("../../../../docs/rules/CP009.md"),
 };
 
@@ -92,4 +92,46 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use harden_core::Document;
+    use harden_profile::Profile;
+    use harden_yaml::YamlDoc;
+
+    fn titles(text: &str, credential_fix: &str) -> Vec<String> {
+        let doc = YamlDoc::parse(text).unwrap();
+        let mut profile = Profile::builtin();
+        profile.mounts.credential_fix = credential_fix.to_string();
+        let usage = super::super::ComposeUsage::default();
+        let cx = ComposeCx {
+            doc: &doc,
+            profile: &profile,
+            usage: &usage,
+        };
+        check(&cx)
+            .into_iter()
+            .map(|f| f.fix.map_or_else(|| "no fix".into(), |x| x.title))
+            .collect()
+    }
+
+    const FILE: &str = "services:\n  a:\n    image: x\n    volumes:\n      - ~/.aws:/root/.aws:ro\n      - ~/.ssh:/root/.ssh\n";
+
+    #[test]
+    fn read_only_credentials_are_removed_by_default() {
+        assert_eq!(
+            titles(FILE, "remove"),
+            [
+                "Remove the mount of `~/.aws`",
+                "Remove the mount of `~/.ssh`"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_read_only_profile_accepts_read_only_credentials() {
+        assert_eq!(titles(FILE, "read-only"), ["Mount `~/.ssh` read-only"]);
+    }
 }

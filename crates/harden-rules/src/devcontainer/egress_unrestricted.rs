@@ -3,8 +3,8 @@ use harden_core::{
 };
 use serde_json::json;
 
-use super::{mode, run_args, Mode};
 use super::users::{users, Who};
+use super::{mode, run_args, Mode};
 use crate::{egress, Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -90,9 +90,14 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     let mut changes = Vec::new();
     match features {
         Some(member) if member.value.members().is_some() => {
-            edits.extend(doc.edits().append_member(&member.value, &reference, &json!({})));
+            edits.extend(
+                doc.edits()
+                    .append_member(&member.value, &reference, &json!({})),
+            );
             changes.push(Change::Set {
-                path: ValuePath::root().child("features").child(reference.as_str()),
+                path: ValuePath::root()
+                    .child("features")
+                    .child(reference.as_str()),
                 value: json!({}),
             });
         }

@@ -20,7 +20,9 @@ impl Who {
     fn named(user: &str) -> Who {
         let user = user.trim();
         if user.contains('$') {
-            return Who::Unknown(format!("`{user}` is only known when the container is created"));
+            return Who::Unknown(format!(
+                "`{user}` is only known when the container is created"
+            ));
         }
         if is_root_user(user) {
             Who::Root
@@ -44,7 +46,9 @@ fn member<'a>(doc: &'a JsoncDoc, key: &str) -> Option<&'a str> {
 fn image_users(cx: &DevcontainerCx<'_>) -> (Who, Option<String>) {
     let facts = &cx.profile.images;
     let known = |image: &str| {
-        facts.lookup(image).map(|k| (Who::named(&k.user), k.remote_user.clone()))
+        facts
+            .lookup(image)
+            .map(|k| (Who::named(&k.user), k.remote_user.clone()))
     };
     if let Some(built) = cx.built {
         let base = built.base.as_deref();
@@ -118,19 +122,43 @@ mod tests {
 
     #[test]
     fn known_images_and_their_labels() {
-        let u = users_of(r#"{"image": "mcr.microsoft.com/devcontainers/python:3.12"}"#, None);
-        assert_eq!(u, Users { container: Who::Root, remote: user("vscode") });
+        let u = users_of(
+            r#"{"image": "mcr.microsoft.com/devcontainers/python:3.12"}"#,
+            None,
+        );
+        assert_eq!(
+            u,
+            Users {
+                container: Who::Root,
+                remote: user("vscode")
+            }
+        );
         let u = users_of(r#"{"image": "docker.io/library/node:20-bookworm"}"#, None);
-        assert_eq!(u, Users { container: Who::Root, remote: Who::Root });
+        assert_eq!(
+            u,
+            Users {
+                container: Who::Root,
+                remote: Who::Root
+            }
+        );
         let u = users_of(r#"{"image": "node:20", "remoteUser": "node"}"#, None);
-        assert_eq!(u, Users { container: Who::Root, remote: user("node") });
+        assert_eq!(
+            u,
+            Users {
+                container: Who::Root,
+                remote: user("node")
+            }
+        );
     }
 
     #[test]
     fn unknown_images_are_unknown() {
         let u = users_of(r#"{"image": "ghcr.io/acme/dev:1"}"#, None);
         assert!(matches!(u.remote, Who::Unknown(ref why) if why.contains("ghcr.io/acme/dev:1")));
-        let u = users_of(r#"{"image": "ghcr.io/acme/dev", "remoteUser": "dev"}"#, None);
+        let u = users_of(
+            r#"{"image": "ghcr.io/acme/dev", "remoteUser": "dev"}"#,
+            None,
+        );
         assert_eq!(u.remote, user("dev"));
         assert!(matches!(u.container, Who::Unknown(_)));
         let u = users_of(r#"{"image": "x", "remoteUser": "${localEnv:USER}"}"#, None);
@@ -143,18 +171,42 @@ mod tests {
             user: user.map(str::to_string),
             base: Some(base.into()),
         };
-        let u = users_of(r#"{"build": {"dockerfile": "Dockerfile"}}"#, Some(built(Some("node"), "node:20")));
-        assert_eq!(u, Users { container: user("node"), remote: user("node") });
         let u = users_of(
             r#"{"build": {"dockerfile": "Dockerfile"}}"#,
-            Some(built(None, "mcr.microsoft.com/devcontainers/javascript-node:22")),
+            Some(built(Some("node"), "node:20")),
         );
-        assert_eq!(u, Users { container: Who::Root, remote: user("node") });
+        assert_eq!(
+            u,
+            Users {
+                container: user("node"),
+                remote: user("node")
+            }
+        );
+        let u = users_of(
+            r#"{"build": {"dockerfile": "Dockerfile"}}"#,
+            Some(built(
+                None,
+                "mcr.microsoft.com/devcontainers/javascript-node:22",
+            )),
+        );
+        assert_eq!(
+            u,
+            Users {
+                container: Who::Root,
+                remote: user("node")
+            }
+        );
         let u = users_of(
             r#"{"build": {"dockerfile": "Dockerfile"}, "containerUser": "root"}"#,
             Some(built(Some("1000:1000"), "debian")),
         );
-        assert_eq!(u, Users { container: Who::Root, remote: Who::Root });
+        assert_eq!(
+            u,
+            Users {
+                container: Who::Root,
+                remote: Who::Root
+            }
+        );
         let u = users_of(r#"{"build": {"dockerfile": "Dockerfile"}}"#, None);
         assert!(matches!(u.remote, Who::Unknown(_)));
     }
