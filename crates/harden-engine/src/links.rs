@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 
 use harden_core::Document;
 use harden_jsonc::JsoncDoc;
-use harden_rules::{BuiltImage, ComposeTarget, ComposeUsage};
+use harden_rules::{BuiltImage, ComposeTarget, ComposeUsage, ProjectFile};
 use harden_yaml::YamlDoc;
 
 use crate::confine::{lexical_clean, resolve_within};
@@ -143,6 +143,74 @@ fn relative(from: &Path, to: &Path) -> String {
     parts.join("/")
 }
 
+/// The files Compose reads with no `-f`: the first base name that exists,
+/// then the first override name that exists (compose-go's defaults).
+const BASE_NAMES: [&str; 4] = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+const OVERRIDE_NAMES: [&str; 4] = [
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+];
+
+/// The standard base + override pair in `dir`, when both exist.
+fn default_project(dir: &Path, root: &Path) -> Option<[PathBuf; 2]> {
+    let first = |names: &[&str]| {
+        names
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| is_plain_file(p, root))
+    };
+    Some([first(&BASE_NAMES)?, first(&OVERRIDE_NAMES)?])
+}
+
+/// The services `path` defines and the keys each sets.
+fn project_file(path: &Path, root: &Path) -> Option<ProjectFile> {
+    if !is_plain_file(path, root) {
+        return None;
+    }
+    let text = read_within(path, root, "").ok()?;
+    let doc = YamlDoc::parse(&text).ok()?;
+    let services = match doc.value().get("services") {
+        Some(serde_json::Value::Object(m)) => m
+            .iter()
+            .map(|(name, v)| {
+                let keys = v
+                    .as_object()
+                    .map(|o| o.keys().cloned().collect())
+                    .unwrap_or_default();
+                (name.clone(), keys)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let shown = path.strip_prefix(root).unwrap_or(path).to_string_lossy();
+    Some(ProjectFile {
+        name: shown.to_string(),
+        services,
+    })
+}
+
+/// Adds the files of `project` around `me` to `usage`, once each.
+fn add_project(usage: &mut ComposeUsage, project: &[PathBuf], me: &Path, root: &Path) {
+    let Some(at) = project.iter().position(|p| p == me) else {
+        return;
+    };
+    for (i, path) in project.iter().enumerate().filter(|(i, _)| *i != at) {
+        let Some(file) = project_file(path, root) else {
+            continue;
+        };
+        let list = if i < at {
+            &mut usage.earlier
+        } else {
+            &mut usage.later
+        };
+        if !list.iter().any(|f| f.name == file.name) {
+            list.push(file);
+        }
+    }
+}
+
 /// What the devcontainer configs near the compose file at `path` say about it.
 pub(crate) fn compose_usage(path: &Path, root: &Path) -> ComposeUsage {
     let mut usage = ComposeUsage::default();
@@ -151,6 +219,10 @@ pub(crate) fn compose_usage(path: &Path, root: &Path) -> ComposeUsage {
     };
     if !is_plain_file(&me, root) {
         return usage;
+    }
+    if let Some(pair) = me.parent().and_then(|d| default_project(d, root)) {
+        let pair: Vec<PathBuf> = pair.iter().filter_map(|p| resolve_within(p, root).ok()).collect();
+        add_project(&mut usage, &pair, &me, root);
     }
     let mut configs = Vec::new();
     for dir in me
@@ -176,6 +248,8 @@ pub(crate) fn compose_usage(path: &Path, root: &Path) -> ComposeUsage {
         if !canonical.iter().any(|c| c.as_deref() == Some(me.as_path())) {
             continue;
         }
+        let files: Vec<PathBuf> = canonical.iter().flatten().cloned().collect();
+        add_project(&mut usage, &files, &me, root);
         if let Some(service) = mode.service {
             if !usage.dev_services.contains(&service) {
                 usage.dev_services.push(service);

@@ -157,23 +157,20 @@ fn seccomp_items(text: &str) -> Vec<String> {
 fn compose_rules_use_the_project_directory_and_the_dev_service_name() {
     let dir = project(true);
     let all = run(dir.path(), &settings());
-    // `app` and its egress sidecar (CP013) load the profile; so do the
-    // firewall files, from the same project directory.
+    // `app` loads the profile from the project directory. Its egress sidecar
+    // (CP013) goes into the base file, which defines `app` first; the extend
+    // file sets nothing that moves to the sidecar.
     let extend = outcome(&all, "docker-compose.extend.yml");
-    assert_eq!(
-        seccomp_items(&extend.fixed),
-        [
-            "./.devcontainer/seccomp.json",
-            "./.devcontainer/seccomp.json"
-        ]
-    );
-    assert!(extend
-        .fixed
-        .contains("- ./.devcontainer/egress-firewall.sh:/etc/harden/egress-firewall.sh:ro"));
-    assert!(extend.fixed.contains("context: ./.devcontainer\n"));
+    assert_eq!(seccomp_items(&extend.fixed), ["./.devcontainer/seccomp.json"]);
+    assert!(!extend.fixed.contains("app-egress"), "{}", extend.fixed);
+    assert!(!extend.findings.iter().any(|f| f.rule.code == "CP013"));
     let base = outcome(&all, "/docker-compose.yml");
     // `app`, `tmpl` (which `dev` aliases) and the two sidecars.
     assert_eq!(seccomp_items(&base.fixed), ["./seccomp.json"; 4]);
+    assert!(base.fixed.contains("  app-egress:\n"), "{}", base.fixed);
+    assert!(base
+        .fixed
+        .contains("- ./egress-firewall.sh:/etc/harden/egress-firewall.sh:ro"));
     let named: Vec<&str> = base.findings.iter().map(|f| f.message.as_str()).collect();
     assert!(
         named.iter().any(|m| m.contains("`dev`")) && !named.iter().any(|m| m.contains("`tmpl`")),
@@ -212,14 +209,11 @@ fn a_second_run_over_the_written_output_proposes_nothing() {
         }
     }
     new_files.sort();
-    // Next to each compose file: the seccomp profile, and the egress
-    // firewall's script, allowlist and sidecar Dockerfile.
+    // Next to each compose file the seccomp profile; next to the base file,
+    // which gets the sidecars, the firewall's script, allowlist and Dockerfile.
     assert_eq!(
         new_files,
         [
-            ".devcontainer/egress-allowlist.txt",
-            ".devcontainer/egress-firewall.sh",
-            ".devcontainer/egress.Dockerfile",
             ".devcontainer/seccomp.json",
             "egress-allowlist.txt",
             "egress-firewall.sh",
@@ -252,4 +246,56 @@ fn a_second_run_over_the_written_output_proposes_nothing() {
             );
         }
     }
+}
+
+/// A base file and its standard override are one project: the agent's
+/// egress sidecar goes into the file that defines it first, and neither
+/// file gets it while the other sets what would move to the sidecar
+/// (`network_mode` cannot be combined with `networks` or `ports`).
+#[test]
+fn base_and_override_get_one_sidecar() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "docker-compose.yml",
+        "services:\n  agent:\n    image: x\n    networks: [app]\n  web:\n    image: x\n    networks: [app]\nnetworks:\n  app: {}\n",
+    );
+    write(
+        root,
+        "docker-compose.override.yml",
+        "services:\n  agent:\n    cap_add: [SYS_ADMIN]\n",
+    );
+    let cp013 = |all: &[(String, FileOutcome)], file: &str| -> Vec<(bool, Option<String>)> {
+        outcome(all, file)
+            .findings
+            .iter()
+            .filter(|f| f.rule.code == "CP013")
+            .map(|f| (f.fix.is_some(), f.note.clone()))
+            .collect()
+    };
+    let all = run(root, &settings());
+    assert_eq!(cp013(&all, "/docker-compose.yml").len(), 1);
+    assert!(cp013(&all, "/docker-compose.yml")[0].0);
+    assert!(cp013(&all, "docker-compose.override.yml").is_empty());
+    assert!(outcome(&all, "/docker-compose.yml").fixed.contains("network_mode: service:agent-egress\n"));
+
+    write(
+        root,
+        "docker-compose.override.yml",
+        "services:\n  agent:\n    ports: [\"8080:80\"]\n",
+    );
+    let all = run(root, &settings());
+    let base = cp013(&all, "/docker-compose.yml");
+    assert!(!base[0].0, "{base:?}");
+    assert!(
+        base[0].1.as_deref().unwrap().contains("`docker-compose.override.yml` also sets `ports` of `agent`"),
+        "{base:?}"
+    );
+    let over = cp013(&all, "docker-compose.override.yml");
+    assert!(!over[0].0, "{over:?}");
+    assert!(
+        over[0].1.as_deref().unwrap().contains("`docker-compose.yml` defines `agent` first"),
+        "{over:?}"
+    );
 }

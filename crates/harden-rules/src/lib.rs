@@ -23,7 +23,7 @@ use harden_profile::Profile;
 
 pub use claude::{ClaudeCx, ClaudeLayer};
 pub use codex::{CodexCx, CodexLayer};
-pub use compose::{ComposeCx, ComposeUsage};
+pub use compose::{ComposeCx, ComposeUsage, ProjectFile};
 pub use devcontainer::ComposeTarget;
 pub use dockerfile::DockerfileCx;
 pub use hermes::{HermesCx, HermesLayer};

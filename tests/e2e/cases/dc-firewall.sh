@@ -99,7 +99,7 @@ for v in $(e2e_variants "$src"); do
     continue
   fi
   # The project's postStartCommand calls sudo: DC007 is shown, not written.
-  E2E_NNP=amber E2E_OWN_FIREWALL=1 e2e_hardened_checks "$v" "$name" "$dir" "$in" "$outside"
+  E2E_NNP=amber e2e_hardened_checks "$v" "$name" "$dir" "$in" "$outside"
   # The project's own firewall needs NET_ADMIN and sudo; losing it loses
   # the egress protection the original had.
   if [ "$loaded" = 1 ] && [ "$(e2e_status "$in" egress.blocked)" = green ]; then

@@ -6,7 +6,7 @@ use harden_profile::EgressParams;
 use harden_yaml::{NodeId, YamlDoc};
 use serde_json::{json, Map, Value};
 
-use super::{
+use super::{ProjectFile, 
     from_project, insert_entries_changes, is_internal_network, join_inserts, key_range,
     normalize_cap, rebase_inserts, remove_key_fix, selected, string_items, ComposeCx, Service,
 };
@@ -172,8 +172,58 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     if open.is_empty() {
         return Vec::new();
     }
-    let mut moving = open.clone();
     let mut blocked: Vec<(Service, String)> = Vec::new();
+    // In a project of several files, the first file that defines an agent
+    // gets its sidecar; the others must not set what moves to it.
+    let moved_in = |file: &ProjectFile, name: &str| -> Vec<String> {
+        file.keys_of(name)
+            .unwrap_or_default()
+            .iter()
+            .filter(|k| MOVED_KEYS.contains(&k.as_str()))
+            .map(|k| format!("`{k}`"))
+            .collect()
+    };
+    let mut open_here = Vec::new();
+    for svc in open {
+        let first = cx.usage.earlier.iter().find(|f| f.keys_of(&svc.name).is_some());
+        let here: Vec<String> = MOVED_KEYS
+            .iter()
+            .filter(|k| doc.lookup(svc.map, k).is_some())
+            .map(|k| format!("`{k}`"))
+            .collect();
+        if let Some(first) = first {
+            if !here.is_empty() {
+                let why = format!(
+                    "`{}` defines `{}` first and gets its sidecar; move {} of `{}` there",
+                    first.name,
+                    svc.name,
+                    here.join(", "),
+                    svc.name
+                );
+                blocked.push((svc, why));
+            }
+            continue;
+        }
+        let later = cx
+            .usage
+            .later
+            .iter()
+            .map(|f| (f, moved_in(f, &svc.name)))
+            .find(|(_, keys)| !keys.is_empty());
+        match later {
+            Some((file, keys)) => {
+                let why = format!(
+                    "`{}` also sets {} of `{}`, which cannot be combined with the sidecar's `network_mode`; move them into this file first",
+                    file.name,
+                    keys.join(", "),
+                    svc.name
+                );
+                blocked.push((svc, why));
+            }
+            None => open_here.push(svc),
+        }
+    }
+    let mut moving = open_here;
     // Dropping one service can block another that shares its anchor.
     loop {
         let found = moving

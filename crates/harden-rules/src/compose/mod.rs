@@ -68,6 +68,28 @@ pub struct ComposeUsage {
     /// `/`-separated path from it to this file's directory (`""` when it is
     /// this file's own directory). No entry: the file's own directory.
     pub dirs_from_project: Vec<String>,
+    /// The other files of this file's compose project (the standard base
+    /// and override pair, or a `dockerComposeFile` list), in merge order:
+    /// those merged before this one and those merged after it.
+    pub earlier: Vec<ProjectFile>,
+    pub later: Vec<ProjectFile>,
+}
+
+/// Another file of the same compose project: its name as shown and, per
+/// service it defines, the keys it sets there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProjectFile {
+    pub name: String,
+    pub services: Vec<(String, Vec<String>)>,
+}
+
+impl ProjectFile {
+    pub fn keys_of(&self, service: &str) -> Option<&[String]> {
+        self.services
+            .iter()
+            .find(|(s, _)| s == service)
+            .map(|(_, keys)| keys.as_slice())
+    }
 }
 
 /// One service of the file.
