@@ -145,7 +145,12 @@ fn relative(from: &Path, to: &Path) -> String {
 
 /// The files Compose reads with no `-f`: the first base name that exists,
 /// then the first override name that exists (compose-go's defaults).
-const BASE_NAMES: [&str; 4] = ["compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml"];
+const BASE_NAMES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
 const OVERRIDE_NAMES: [&str; 4] = [
     "compose.override.yml",
     "compose.override.yaml",
@@ -221,7 +226,10 @@ pub(crate) fn compose_usage(path: &Path, root: &Path) -> ComposeUsage {
         return usage;
     }
     if let Some(pair) = me.parent().and_then(|d| default_project(d, root)) {
-        let pair: Vec<PathBuf> = pair.iter().filter_map(|p| resolve_within(p, root).ok()).collect();
+        let pair: Vec<PathBuf> = pair
+            .iter()
+            .filter_map(|p| resolve_within(p, root).ok())
+            .collect();
         add_project(&mut usage, &pair, &me, root);
     }
     let mut configs = Vec::new();

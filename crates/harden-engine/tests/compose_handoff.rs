@@ -161,7 +161,10 @@ fn compose_rules_use_the_project_directory_and_the_dev_service_name() {
     // (CP013) goes into the base file, which defines `app` first; the extend
     // file sets nothing that moves to the sidecar.
     let extend = outcome(&all, "docker-compose.extend.yml");
-    assert_eq!(seccomp_items(&extend.fixed), ["./.devcontainer/seccomp.json"]);
+    assert_eq!(
+        seccomp_items(&extend.fixed),
+        ["./.devcontainer/seccomp.json"]
+    );
     assert!(!extend.fixed.contains("app-egress"), "{}", extend.fixed);
     assert!(!extend.findings.iter().any(|f| f.rule.code == "CP013"));
     let base = outcome(&all, "/docker-compose.yml");
@@ -278,7 +281,9 @@ fn base_and_override_get_one_sidecar() {
     assert_eq!(cp013(&all, "/docker-compose.yml").len(), 1);
     assert!(cp013(&all, "/docker-compose.yml")[0].0);
     assert!(cp013(&all, "docker-compose.override.yml").is_empty());
-    assert!(outcome(&all, "/docker-compose.yml").fixed.contains("network_mode: service:agent-egress\n"));
+    assert!(outcome(&all, "/docker-compose.yml")
+        .fixed
+        .contains("network_mode: service:agent-egress\n"));
 
     write(
         root,
@@ -289,13 +294,21 @@ fn base_and_override_get_one_sidecar() {
     let base = cp013(&all, "/docker-compose.yml");
     assert!(!base[0].0, "{base:?}");
     assert!(
-        base[0].1.as_deref().unwrap().contains("`docker-compose.override.yml` also sets `ports` of `agent`"),
+        base[0]
+            .1
+            .as_deref()
+            .unwrap()
+            .contains("`docker-compose.override.yml` also sets `ports` of `agent`"),
         "{base:?}"
     );
     let over = cp013(&all, "docker-compose.override.yml");
     assert!(!over[0].0, "{over:?}");
     assert!(
-        over[0].1.as_deref().unwrap().contains("`docker-compose.yml` defines `agent` first"),
+        over[0]
+            .1
+            .as_deref()
+            .unwrap()
+            .contains("`docker-compose.yml` defines `agent` first"),
         "{over:?}"
     );
 }
