@@ -57,9 +57,6 @@ pub struct Promise {
     pub firewall_caps: Vec<String>,
 }
 
-/// Rules whose promise is about the capability set.
-const CAPABILITY_RULES: &[&str] = &["DC002", "CP002", "DC004", "CP004"];
-
 /// NET_ADMIN when the devcontainer.json `text` runs an egress firewall.
 fn firewall_caps(text: &str, settings: &Settings) -> Vec<String> {
     use harden_core::Document;
@@ -123,10 +120,9 @@ pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Promise>, 
         .map_err(|e| e.to_string())?;
         if file.kind == harden_core::FileKind::Devcontainer {
             let caps = firewall_caps(&text, settings);
-            for p in out
-                .iter_mut()
-                .filter(|p| CAPABILITY_RULES.contains(&p.code))
-            {
+            // Only capability checks carry `dangerous`, so every rule that
+            // answers for one (DC002, DC003, DC004 ...) excuses these.
+            for p in out.iter_mut() {
                 p.firewall_caps.extend(caps.iter().cloned());
             }
         }
