@@ -182,11 +182,13 @@ e2e_expect() {
       return 0
     fi
   done
+  # The checks that are not as wanted come first.
   e2e_fail "$name" "$id is $got, expected $*: $(python3 -c '
 import json, sys
-for c in json.loads(sys.argv[1])["checks"]:
-    if c["id"].startswith(sys.argv[2]): print(c["id"], c["status"], c["evidence"])
-' "$json" "$id" 2>/dev/null | head -n 3)"
+checks = [c for c in json.loads(sys.argv[1])["checks"] if c["id"].startswith(sys.argv[2])]
+checks.sort(key=lambda c: c["status"] in sys.argv[3:])
+for c in checks: print(c["id"], c["status"], c["evidence"])
+' "$json" "$id" "$@" 2>/dev/null | head -n 3)"
 }
 
 # e2e_variants SRC: copies the project SRC to $E2E_WORK/orig and, for each

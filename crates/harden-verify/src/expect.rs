@@ -55,6 +55,27 @@ pub struct Promise {
     /// Capabilities the config grants an egress firewall (its own, or
     /// harden's `harden-egress` feature), which no capability rule removes.
     pub firewall_caps: Vec<String>,
+    /// The remote user, when the devcontainer.json runs the container as
+    /// root on purpose (`containerUser: root`, as DC011 writes) and the
+    /// agent as this non-root `remoteUser`.
+    pub root_container_for: Option<String>,
+}
+
+/// The non-root `remoteUser` of a devcontainer.json `text` whose
+/// `containerUser` is root.
+fn root_container_for(text: &str) -> Option<String> {
+    use harden_core::Document;
+    let doc = harden_jsonc::JsoncDoc::parse(text).ok()?;
+    let get = |key: &str| {
+        doc.root()
+            .get(key)
+            .and_then(|m| m.value.as_str())
+            .map(str::to_string)
+    };
+    let is_root = |u: &str| matches!(u.split(':').next().unwrap_or(u).trim(), "root" | "0");
+    let container = get("containerUser")?;
+    let remote = get("remoteUser")?;
+    (is_root(&container) && !is_root(&remote)).then_some(remote)
 }
 
 /// NET_ADMIN when the devcontainer.json `text` runs an egress firewall.
@@ -110,6 +131,7 @@ pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Promise>, 
             name: r.meta.name,
             findings: Vec::new(),
             firewall_caps: Vec::new(),
+            root_container_for: None,
         })
         .collect();
     for file in &files {
@@ -122,8 +144,12 @@ pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Promise>, 
             let caps = firewall_caps(&text, settings);
             // Only capability checks carry `dangerous`, so every rule that
             // answers for one (DC002, DC003, DC004 ...) excuses these.
+            let remote = root_container_for(&text);
             for p in out.iter_mut() {
                 p.firewall_caps.extend(caps.iter().cloned());
+                if remote.is_some() {
+                    p.root_container_for.clone_from(&remote);
+                }
             }
         }
         for f in &outcome.findings {
@@ -173,6 +199,11 @@ pub fn compare(promises: &[Promise], checks: &[Check]) -> Vec<Check> {
                 // writable workspace mount, is not what DC002 or CP009 fix.
                 let firewall_only = !c.dangerous.is_empty()
                     && c.dangerous.iter().all(|d| p.firewall_caps.contains(d));
+                // Outside, user.root is the container's user, which is root
+                // on purpose; the agent runs as the remote user.
+                if c.id == "user.root" && p.root_container_for.is_some() {
+                    return false;
+                }
                 (c.status == Status::Red && !firewall_only)
                     || (c.status == Status::Amber
                         && AMBER_BREAKS.iter().any(|pre| c.id.starts_with(pre)))
@@ -204,13 +235,15 @@ pub fn compare(promises: &[Promise], checks: &[Check]) -> Vec<Check> {
                             .collect::<Vec<_>>()
                             .join(", ")
                     },
-                    if related.iter().any(|c| !c.dangerous.is_empty()) {
-                        format!(
+                    match &p.root_container_for {
+                        _ if related.iter().any(|c| !c.dangerous.is_empty()) => format!(
                             "; {} held for the egress firewall",
                             p.firewall_caps.join(", ")
-                        )
-                    } else {
-                        String::new()
+                        ),
+                        Some(remote) if related.iter().any(|c| c.id == "user.root") => format!(
+                            "; the container runs as root (containerUser), the agent as `{remote}` (remoteUser)"
+                        ),
+                        _ => String::new(),
                     }
                 ),
             )
