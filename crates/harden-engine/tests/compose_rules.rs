@@ -52,6 +52,14 @@ fn compose_fixture(name: &str) {
     let text = std::fs::read_to_string(&path).unwrap();
     let settings = settings_for(&codes_of(name));
     let rendered = common::render_case(FileKind::Compose, name, &text, &settings);
+    let fixed = common::try_fix_all(FileKind::Compose, &text, &settings);
+    if let Ok(fixed) = fixed {
+        if let Err(weaker) =
+            common::posture_not_weaker(FileKind::Compose, &text, &fixed.fixed, &settings)
+        {
+            panic!("{name}: {weaker}");
+        }
+    }
     assert!(
         !rendered.contains("--- rejected\nCP"),
         "{name}: a fix was rejected:\n{rendered}"

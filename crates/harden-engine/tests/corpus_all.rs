@@ -3,8 +3,9 @@
 //! every tier, with every safe and unsafe fix. Per file: the output parses;
 //! its value is the input's value plus exactly the applied changes; no fix
 //! was dropped by verification; a second run proposes nothing; and at tier
-//! 4, `git apply` of the printed diff gives the same bytes. A file the tool
-//! refuses must be refused with a located error. Ends with `N passed, N
+//! 4, `git apply` of the printed diff gives the same bytes; no container is
+//! less protected in any dimension of its posture (never weaker). A file
+//! the tool refuses must be refused with a located error. Ends with `N passed, N
 //! failed` and the failures with reasons.
 
 mod common;
@@ -55,6 +56,7 @@ fn check(
     settings: &Settings,
     tier: Tier,
     scratch: &std::path::Path,
+    improved: &mut Vec<usize>,
 ) -> Result<(), String> {
     let outcome = match common::try_fix_all(kind, text, settings) {
         // The engine turns a panic into this error; it is a bug, not a refusal.
@@ -73,6 +75,14 @@ fn check(
         return Err("fixes did not converge".into());
     }
     common::value_is_input_plus_changes(kind, text, &outcome)?;
+    if common::postures(kind, text, settings).is_some() {
+        improved.push(common::posture_not_weaker(
+            kind,
+            text,
+            &outcome.fixed,
+            settings,
+        )?);
+    }
     let second = common::fix_all(kind, &outcome.fixed, settings);
     if second.changed() {
         return Err("a second run changed the output".into());
@@ -111,20 +121,31 @@ fn corpus_harness() {
     );
     let scratch = tempfile::tempdir().unwrap();
     let (mut passed, mut failed) = (0usize, Vec::new());
+    let mut improved_by_tier = Vec::new();
     for tier in Tier::ALL {
+        let mut improved = Vec::new();
         let settings = Settings::new(Profile::builtin(), tier);
         for (file, kind) in &files {
             let Ok(text) = std::fs::read_to_string(corpus.join(file)) else {
                 passed += 1; // not UTF-8: the CLI refuses it with a located error (tests/hostile.rs)
                 continue;
             };
-            match check(*kind, &text, &settings, tier, scratch.path()) {
+            match check(*kind, &text, &settings, tier, scratch.path(), &mut improved) {
                 Ok(()) => passed += 1,
                 Err(reason) => failed.push(format!("tier {tier} {file}: {reason}")),
             }
         }
+        improved_by_tier.push((tier, improved));
     }
     println!("corpus: {passed} passed, {} failed", failed.len());
+    for (tier, improved) in &improved_by_tier {
+        println!(
+            "posture at tier {tier}: {} devcontainer/compose files judged, {} stronger ({} dimensions), 0 weaker",
+            improved.len(),
+            improved.iter().filter(|n| **n > 0).count(),
+            improved.iter().sum::<usize>()
+        );
+    }
     for f in &failed {
         println!("  {f}");
     }

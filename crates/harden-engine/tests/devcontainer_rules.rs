@@ -33,6 +33,14 @@ fn devcontainer_fixture(name: &str) {
     let text = std::fs::read_to_string(&path).unwrap();
     let settings = common::settings_for(common::fixture_rule(&path).as_deref());
     let rendered = common::render_case(FileKind::Devcontainer, name, &text, &settings);
+    let fixed = common::try_fix_all(FileKind::Devcontainer, &text, &settings);
+    if let Ok(fixed) = fixed {
+        if let Err(weaker) =
+            common::posture_not_weaker(FileKind::Devcontainer, &text, &fixed.fixed, &settings)
+        {
+            panic!("{name}: {weaker}");
+        }
+    }
     insta::with_settings!({snapshot_suffix => name.to_string(), prepend_module_to_snapshot => false, omit_expression => true}, {
         insta::assert_snapshot!("devcontainer", rendered);
     });

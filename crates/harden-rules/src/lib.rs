@@ -14,6 +14,7 @@ pub mod dockerfile;
 pub mod egress;
 pub mod hermes;
 pub mod opencode;
+pub mod posture;
 pub mod seccomp;
 pub mod vscode;
 

@@ -428,10 +428,13 @@ fn expect_allows_a_root_container_with_a_non_root_remote_user() {
     use harden_core::Tier;
     use harden_engine::Settings;
     let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), ".devcontainer/Dockerfile", "FROM debian:12\nUSER agent\n");
-    let config = |users: &str| {
-        format!("{{\n  \"build\": {{\"dockerfile\": \"Dockerfile\"}}{users}\n}}\n")
-    };
+    write(
+        dir.path(),
+        ".devcontainer/Dockerfile",
+        "FROM debian:12\nUSER agent\n",
+    );
+    let config =
+        |users: &str| format!("{{\n  \"build\": {{\"dockerfile\": \"Dockerfile\"}}{users}\n}}\n");
     let inspect_root = inspect::checks(
         r#"[{"Name": "/c", "Config": {"User": "root"}, "HostConfig": {"CapDrop": ["ALL"]}}]"#,
         &Profile::builtin(),
@@ -439,7 +442,11 @@ fn expect_allows_a_root_container_with_a_non_root_remote_user() {
     .unwrap();
     let settings = Settings::new(Profile::builtin(), Tier::new(1).unwrap());
     let df003 = |users: &str| {
-        write(dir.path(), ".devcontainer/devcontainer.json", &config(users));
+        write(
+            dir.path(),
+            ".devcontainer/devcontainer.json",
+            &config(users),
+        );
         let promises =
             harden_verify::expect::promises(&[dir.path().to_path_buf()], &settings).unwrap();
         harden_verify::expect::compare(&promises, &inspect_root)
@@ -449,6 +456,9 @@ fn expect_allows_a_root_container_with_a_non_root_remote_user() {
     };
     let on_purpose = df003(",\n  \"containerUser\": \"root\",\n  \"remoteUser\": \"agent\"");
     assert_eq!(on_purpose.status, Status::Green, "{on_purpose:?}");
-    assert!(on_purpose.evidence.contains("the agent as `agent`"), "{on_purpose:?}");
+    assert!(
+        on_purpose.evidence.contains("the agent as `agent`"),
+        "{on_purpose:?}"
+    );
     assert_eq!(df003("").status, Status::Red);
 }

@@ -203,9 +203,26 @@ fn the_egress_feature_runs_as_root_and_the_agent_keeps_its_user() {
             .cloned()
             .expect("a DC011 finding")
     };
+    // DC011's fix needs no-new-privileges, which DC007 writes in the first
+    // pass: the input's finding has a note, the second pass applies the fix.
     let out = harden(tmp.path(), &args);
     let found = dc011(&out);
-    assert!(found["fix"].is_object(), "{found}");
+    assert!(
+        found["note"]
+            .as_str()
+            .unwrap()
+            .contains("set it first (DC007"),
+        "{found}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let applied: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["applied"].as_array().unwrap())
+        .filter_map(|a| a["code"].as_str())
+        .collect();
+    assert!(applied.contains(&"DC011"), "{applied:?}");
     let diff = harden(
         tmp.path(),
         &["diff", "--tier", "4", "--fixes", "unsafe", "."],

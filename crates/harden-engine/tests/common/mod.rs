@@ -262,3 +262,73 @@ pub fn only_edited_lines_changed(
     }
     Ok(())
 }
+
+/// The posture of each container a config creates, by name (`""` for a
+/// devcontainer.json); `None` for kinds without one.
+pub fn postures(
+    kind: FileKind,
+    text: &str,
+    settings: &Settings,
+) -> Option<Vec<(String, harden_rules::posture::Posture)>> {
+    use harden_core::Document;
+    match kind {
+        FileKind::Devcontainer => {
+            let doc = harden_jsonc::JsoncDoc::parse(text).ok()?;
+            let inputs = harden_core::FixInputs::default();
+            let cx = harden_rules::DevcontainerCx {
+                doc: &doc,
+                profile: &settings.profile,
+                inputs: &inputs,
+                path: ".devcontainer/devcontainer.json",
+                compose: None,
+                built: None,
+            };
+            Some(vec![(
+                String::new(),
+                harden_rules::posture::devcontainer(&cx),
+            )])
+        }
+        FileKind::Compose => {
+            let doc = harden_yaml::YamlDoc::parse(text).ok()?;
+            let usage = harden_rules::ComposeUsage::default();
+            let cx = harden_rules::ComposeCx {
+                doc: &doc,
+                profile: &settings.profile,
+                usage: &usage,
+            };
+            Some(harden_rules::posture::compose(&cx))
+        }
+        _ => None,
+    }
+}
+
+/// Never weaker: no container the input has is less protected in `fixed`,
+/// in any dimension. On success, how many dimensions improved.
+pub fn posture_not_weaker(
+    kind: FileKind,
+    text: &str,
+    fixed: &str,
+    settings: &Settings,
+) -> Result<usize, String> {
+    let (Some(before), Some(after)) = (
+        postures(kind, text, settings),
+        postures(kind, fixed, settings),
+    ) else {
+        return Ok(0);
+    };
+    let mut improved = 0;
+    for (name, was) in &before {
+        let Some((_, now)) = after.iter().find(|(n, _)| n == name) else {
+            return Err(format!("container `{name}` is gone after the fixes"));
+        };
+        let weaker = was.weakened(now);
+        if !weaker.is_empty() {
+            return Err(format!(
+                "`{name}` is weaker after the fixes: {}",
+                weaker.join("; ")
+            ));
+        }
+        improved += was.improved(now);
+    }
+    Ok(improved)
+}

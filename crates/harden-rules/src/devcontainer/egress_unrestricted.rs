@@ -84,6 +84,11 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
             ))]
         }
     };
+    if !super::no_new_privileges_missing::in_force(doc) {
+        return vec![finding.with_note(format!(
+            "no automatic fix yet: without no-new-privileges `{remote}` could become root (sudo, a setuid program) and undo the firewall with the NET_ADMIN it needs; set it first (DC007, tier 1), then this fix is offered"
+        ))];
+    }
     let reference = feature_ref();
     let mut members: Vec<(String, serde_json::Value)> = Vec::new();
     let mut edits = Vec::new();

@@ -6,7 +6,7 @@ mod dangerous_capability_added;
 mod egress_unrestricted;
 mod host_namespace_shared;
 mod lifecycle_curl_pipe_shell;
-mod no_new_privileges_missing;
+pub mod no_new_privileges_missing;
 mod privileged_container;
 mod resource_limits_missing;
 pub mod run_args;

@@ -36,14 +36,10 @@ fn setting(opt: &str) -> Option<bool> {
     }
 }
 
-fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
-    let doc = cx.doc;
-    let mode = mode(doc);
-    if mode == Mode::Unknown {
-        return Vec::new();
-    }
-    let opts = top_level_strings(doc, "securityOpt");
-    let run_opts: Vec<String> = match (&mode, run_args::node(doc)) {
+/// The no-new-privileges settings of securityOpt and (image or Dockerfile
+/// mode) runArgs, in order.
+fn settings_of(doc: &harden_jsonc::JsoncDoc, mode: &Mode) -> Vec<bool> {
+    let run_opts: Vec<String> = match (mode, run_args::node(doc)) {
         (Mode::Container, Some(array)) => run_args::parse(array)
             .into_iter()
             .filter(|a| a.is("--security-opt"))
@@ -51,12 +47,28 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
             .collect(),
         _ => Vec::new(),
     };
-    let settings: Vec<bool> = opts
+    top_level_strings(doc, "securityOpt")
         .iter()
         .map(|(_, _, s)| *s)
         .chain(run_opts.iter().map(String::as_str))
         .filter_map(setting)
-        .collect();
+        .collect()
+}
+
+/// Whether the config turns no-new-privileges on and never off.
+pub fn in_force(doc: &harden_jsonc::JsoncDoc) -> bool {
+    let settings = settings_of(doc, &mode(doc));
+    settings.contains(&true) && !settings.contains(&false)
+}
+
+fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
+    let doc = cx.doc;
+    let mode = mode(doc);
+    if mode == Mode::Unknown {
+        return Vec::new();
+    }
+    let opts = top_level_strings(doc, "securityOpt");
+    let settings = settings_of(doc, &mode);
     if settings.contains(&true) && !settings.contains(&false) {
         return Vec::new();
     }
