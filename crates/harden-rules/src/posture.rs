@@ -404,3 +404,84 @@ pub fn compose(cx: &ComposeCx<'_>) -> Vec<(String, Posture)> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use harden_core::Document;
+    use harden_jsonc::JsoncDoc;
+    use harden_yaml::YamlDoc;
+
+    fn dc(json: &str) -> Posture {
+        let doc = JsoncDoc::parse(json).unwrap();
+        let profile = harden_profile::Profile::builtin();
+        let inputs = harden_core::FixInputs::default();
+        devcontainer(&DevcontainerCx {
+            doc: &doc,
+            profile: &profile,
+            inputs: &inputs,
+            path: ".devcontainer/devcontainer.json",
+            compose: None,
+            built: None,
+        })
+    }
+
+    fn set(items: &[&str]) -> BTreeSet<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn devcontainer_dimensions() {
+        let p = dc(
+            r#"{"image": "x", "privileged": true, "runArgs": ["--network=host", "--security-opt", "seccomp=unconfined"], "mounts": ["source=${localEnv:HOME}/.aws,target=/root/.aws,type=bind"]}"#,
+        );
+        assert!(p.privileged && p.agent_caps.contains("ALL"));
+        assert_eq!(p.host_namespaces, set(&["network"]));
+        assert_eq!(p.unconfined, set(&["seccomp"]));
+        assert_eq!(p.credentials, set(&["~/.aws"]));
+        let p = dc(
+            r#"{"image": "x", "runArgs": ["--cap-drop=ALL", "--cap-add=CHOWN", "--memory=1g", "--pids-limit", "100"]}"#,
+        );
+        assert_eq!(p.agent_caps, set(&["CHOWN"]));
+        assert_eq!(p.limits, set(&["memory", "pids"]));
+        // A known non-root agent under no-new-privileges cannot use any.
+        let p = dc(
+            r#"{"image": "x", "remoteUser": "dev", "securityOpt": ["no-new-privileges:true"], "capAdd": ["NET_ADMIN"]}"#,
+        );
+        assert!(p.agent_caps.is_empty() && p.no_new_privileges);
+    }
+
+    #[test]
+    fn weakened_names_each_lost_dimension() {
+        let strong = dc(
+            r#"{"image": "x", "runArgs": ["--cap-drop=ALL", "--memory=1g"], "securityOpt": ["no-new-privileges"]}"#,
+        );
+        let weak = dc(r#"{"image": "x", "capAdd": ["SYS_ADMIN"], "runArgs": ["--pid=host"]}"#);
+        let lost = strong.weakened(&weak);
+        assert_eq!(lost.len(), 4, "{lost:?}");
+        assert!(lost
+            .iter()
+            .any(|l| l.starts_with("capabilities +") && l.contains("SYS_ADMIN")));
+        assert!(lost.contains(&"limits -memory".to_string()));
+        assert!(weak.weakened(&strong).is_empty());
+        assert_eq!(weak.improved(&strong), 4);
+    }
+
+    #[test]
+    fn compose_services() {
+        let doc = YamlDoc::parse(
+            "services:\n  a:\n    image: x\n    network_mode: service:a-egress\n    mem_limit: 1g\n    volumes: [/var/run/docker.sock:/var/run/docker.sock]\n  b:\n    image: x\n    networks: [inner]\nnetworks:\n  inner: {internal: true}\n",
+        )
+        .unwrap();
+        let profile = harden_profile::Profile::builtin();
+        let usage = crate::ComposeUsage::default();
+        let all = compose(&ComposeCx {
+            doc: &doc,
+            profile: &profile,
+            usage: &usage,
+        });
+        let a = &all[0].1;
+        assert!(a.egress_controlled && a.docker_socket && a.limits == set(&["memory"]));
+        assert!(all[1].1.egress_controlled);
+    }
+}
