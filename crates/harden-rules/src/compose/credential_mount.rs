@@ -23,7 +23,7 @@ pub static RULE: RuleDef = RuleDef {
 };
 
 /// `/` and `~` count only themselves; other sensitive paths cover what is inside.
-fn sensitive(host: &str, pattern: &str) -> bool {
+pub fn sensitive(host: &str, pattern: &str) -> bool {
     let p = normalize_host_path(pattern);
     if p == "/" || p == "~" {
         host == p

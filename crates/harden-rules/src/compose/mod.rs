@@ -3,9 +3,9 @@
 //! edit to the anchor they all merge, when every user of that anchor needs it.
 
 mod capabilities_not_dropped;
-mod credential_mount;
+pub mod credential_mount;
 pub(crate) mod dangerous_capability_added;
-mod docker_socket_mounted;
+pub mod docker_socket_mounted;
 mod egress_unrestricted;
 pub use egress_unrestricted::{
     agent_services, holds_only_net_admin, is_egress_sidecar, network_names,

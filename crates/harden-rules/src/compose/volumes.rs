@@ -130,6 +130,8 @@ pub fn normalize_host_path(path: &str) -> String {
     for home in [
         "${localEnv:HOME}",
         "${localEnv:USERPROFILE}",
+        "${env:HOME}",
+        "${env:USERPROFILE}",
         "${USERPROFILE}",
         "${HOME}",
         "$HOME",

@@ -2,10 +2,13 @@
 
 mod app_port_on_all_interfaces;
 mod capabilities_not_dropped;
+mod credential_mount;
 mod dangerous_capability_added;
+mod docker_socket_mounted;
 mod egress_unrestricted;
 mod host_namespace_shared;
 mod lifecycle_curl_pipe_shell;
+mod mounts;
 pub mod no_new_privileges_missing;
 mod privileged_container;
 mod resource_limits_missing;
@@ -32,6 +35,8 @@ pub static RULES: &[&RuleDef] = &[
     &lifecycle_curl_pipe_shell::RULE,
     &app_port_on_all_interfaces::RULE,
     &egress_unrestricted::RULE,
+    &docker_socket_mounted::RULE,
+    &credential_mount::RULE,
 ];
 
 /// How the config creates its container.
