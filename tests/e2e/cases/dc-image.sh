@@ -70,6 +70,13 @@ for v in $variants; do
   fi
   e2e_hardened_checks "$v" "$name" "$dir" "$in" "$outside"
   tier="${v#t}"
+  if [ "$tier" -ge 2 ]; then
+    # DC014: the config folder is mounted read-only over the workspace.
+    e2e_check_fails "$v agent cannot rewrite .devcontainer" docker exec "$name" sh -c "echo '// x' >>/workspaces/$v/.devcontainer/devcontainer.json"
+    e2e_check "$v the rest of the workspace stays writable" docker exec "$name" sh -c "touch /workspaces/$v/probe && rm /workspaces/$v/probe"
+  else
+    e2e_check "$v .devcontainer writable before DC014 (tier 2)" docker exec "$name" sh -c "touch /workspaces/$v/.devcontainer/probe && rm /workspaces/$v/.devcontainer/probe"
+  fi
   e2e_expect "$v inside caps green" "$in" caps.bounding green
   e2e_expect "$v outside caps green" "$outside" caps.bounding green
   e2e_expect "$v blocked host reached without a firewall (red)" "$in" egress.blocked red

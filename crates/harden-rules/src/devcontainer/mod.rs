@@ -2,6 +2,7 @@
 
 mod app_port_on_all_interfaces;
 mod capabilities_not_dropped;
+mod config_folder_writable;
 mod credential_mount;
 mod dangerous_capability_added;
 mod docker_socket_mounted;
@@ -37,6 +38,7 @@ pub static RULES: &[&RuleDef] = &[
     &egress_unrestricted::RULE,
     &docker_socket_mounted::RULE,
     &credential_mount::RULE,
+    &config_folder_writable::RULE,
 ];
 
 /// How the config creates its container.

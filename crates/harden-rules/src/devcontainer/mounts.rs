@@ -13,6 +13,7 @@ pub struct HostMount {
     pub written: String,
     pub host: String,
     pub range: std::ops::Range<usize>,
+    pub read_only: bool,
     /// `mounts[i]` or `runArgs[…]`, for the finding's target.
     pub target: String,
     /// Removes the mount.
@@ -32,6 +33,12 @@ fn mount_string_source(s: &str) -> Option<String> {
         }
     }
     source.filter(|_| bind)
+}
+
+/// Whether a `--mount`-style string or a `-v` value's options say read-only.
+fn says_read_only(s: &str) -> bool {
+    s.split([',', ':'])
+        .any(|p| matches!(p.trim(), "readonly" | "ro" | "readonly=true" | "ro=true"))
 }
 
 /// The host part of a `-v` value (`HOST:CONTAINER[:opts]`), when it is a
@@ -60,6 +67,10 @@ pub fn host_mounts(doc: &JsoncDoc) -> Vec<HostMount> {
     let mut out = Vec::new();
     if let Some(array) = doc.root().get("mounts").map(|m| &m.value) {
         for (i, item) in array.elements().unwrap_or(&[]).iter().enumerate() {
+            let read_only = match item.as_str() {
+                Some(s) => says_read_only(s),
+                None => item.get("readonly").and_then(|m| m.value.as_bool()) == Some(true),
+            };
             let written = match item.as_str() {
                 Some(s) => mount_string_source(s),
                 None => match (
@@ -74,6 +85,7 @@ pub fn host_mounts(doc: &JsoncDoc) -> Vec<HostMount> {
             out.push(HostMount {
                 host: normalize_host_path(&written),
                 range: item.range.clone(),
+                read_only,
                 target: format!("mounts:{written}"),
                 remove: remove_from_top_level_array(
                     doc,
@@ -108,6 +120,7 @@ pub fn host_mounts(doc: &JsoncDoc) -> Vec<HostMount> {
         out.push(HostMount {
             host: normalize_host_path(&written),
             range: run_arg_range(array, &arg),
+            read_only: says_read_only(value),
             target: format!("runArgs:{}:{written}", arg.name),
             remove: remove_from_top_level_array(
                 doc,
