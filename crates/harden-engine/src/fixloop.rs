@@ -231,6 +231,9 @@ pub(crate) fn run<D: Document>(
     }
     let mut remaining = check(&doc, ALL);
     locate(&mut remaining, &current);
+    let mut initial = initial;
+    harden_rules::moot::annotate(&mut initial);
+    harden_rules::moot::annotate(&mut remaining);
     Ok(FileOutcome {
         original: text.to_string(),
         fixed: current,

@@ -164,4 +164,34 @@ pub fn write_check_summary(out: &mut impl Write, outcomes: &[(String, FileOutcom
         plural(findings, "finding"),
         plural(files, "file")
     );
+    write_host_root(out, outcomes.iter().map(|(p, o)| (p, &o.findings)));
+}
+
+/// One line per container with a path to host root, which every other
+/// protection of it waits on.
+pub fn write_host_root<'a>(
+    out: &mut impl Write,
+    files: impl Iterator<Item = (&'a String, &'a Vec<harden_core::Finding>)>,
+) {
+    for (path, findings) in files {
+        let mut seen: Vec<&str> = Vec::new();
+        for (scope, f) in harden_rules::moot::host_root(findings) {
+            if seen.contains(&scope) {
+                continue;
+            }
+            seen.push(scope);
+            let container = if scope.is_empty() {
+                String::new()
+            } else {
+                format!(" service `{}`", p(scope))
+            };
+            let _ = writeln!(
+                out,
+                "host-root equivalent: {}{container} ({}: {})",
+                p(path),
+                f.rule.code,
+                p(&f.message)
+            );
+        }
+    }
 }

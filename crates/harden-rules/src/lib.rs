@@ -13,6 +13,7 @@ pub mod devcontainer;
 pub mod dockerfile;
 pub mod egress;
 pub mod hermes;
+pub mod moot;
 pub mod opencode;
 pub mod posture;
 pub mod seccomp;

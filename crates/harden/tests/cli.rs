@@ -283,3 +283,39 @@ fn help_lists_the_exit_codes() {
         assert!(help.contains(line), "{help}");
     }
 }
+
+/// While a service is privileged, its tier-3 and tier-4 fixes do not hold:
+/// their findings say so, and the summary names the host-root container.
+#[test]
+fn findings_behind_a_path_to_host_root_are_moot() {
+    let tmp = tempfile::tempdir().unwrap();
+    common::write(
+        tmp.path(),
+        "compose.yaml",
+        "services:\n  agent:\n    image: x\n    privileged: true\n  db:\n    image: y\n",
+    );
+    let out = common::harden(tmp.path(), &["check", "--tier", "4", "compose.yaml"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(
+            "host-root equivalent: compose.yaml service `agent` (CP003: `privileged` is true)"
+        ),
+        "{text}"
+    );
+    let seccomp_notes: Vec<&str> = text
+        .split("CP012 seccomp-profile-missing")
+        .skip(1)
+        .map(|block| block.split("may break").next().unwrap())
+        .collect();
+    assert_eq!(seccomp_notes.len(), 2, "{text}");
+    assert!(seccomp_notes[0].contains("moot while this holds: `privileged` is true (CP003)"));
+    assert!(
+        !seccomp_notes[1].contains("moot"),
+        "db is not privileged: {}",
+        seccomp_notes[1]
+    );
+}
