@@ -94,6 +94,11 @@ impl JsoncDoc {
     pub fn source(&self) -> SourceText {
         self.source
     }
+
+    /// The text the document was parsed from.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
 }
 
 #[cfg(test)]
