@@ -94,11 +94,6 @@ impl JsoncDoc {
     pub fn source(&self) -> SourceText {
         self.source
     }
-
-    /// The text the document was parsed from.
-    pub fn text(&self) -> &str {
-        &self.text
-    }
 }
 
 #[cfg(test)]

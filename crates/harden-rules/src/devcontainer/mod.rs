@@ -176,7 +176,9 @@ pub fn remove_from_top_level_array(
     let title = title.into();
     // Removing every item removes the member: no `"capAdd": []` is left,
     // unless a comment inside the array would go with it.
-    let inside = doc.text().get(array.range.clone()).unwrap_or("");
+    let inside = harden_core::Document::text(doc)
+        .get(array.range.clone())
+        .unwrap_or("");
     let commented = inside.contains("//") || inside.contains("/*");
     if run.start == 0 && run.end == array.elements().map_or(0, |e| e.len()) && !commented {
         if let Some(fix) = remove_top_level_member(doc, key, title.clone(), applicability) {
