@@ -7,7 +7,9 @@ mod credential_mount;
 mod dangerous_capability_added;
 mod docker_socket_mounted;
 mod egress_unrestricted;
+mod host_access_args;
 mod host_namespace_shared;
+mod initialize_command;
 mod lifecycle_curl_pipe_shell;
 mod mounts;
 pub mod no_new_privileges_missing;
@@ -39,6 +41,8 @@ pub static RULES: &[&RuleDef] = &[
     &docker_socket_mounted::RULE,
     &credential_mount::RULE,
     &config_folder_writable::RULE,
+    &initialize_command::RULE,
+    &host_access_args::RULE,
 ];
 
 /// How the config creates its container.
