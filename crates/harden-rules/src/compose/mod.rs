@@ -7,6 +7,7 @@ pub mod credential_mount;
 pub(crate) mod dangerous_capability_added;
 pub mod docker_socket_mounted;
 mod egress_unrestricted;
+mod host_access;
 pub use egress_unrestricted::{
     agent_services, holds_only_net_admin, is_egress_sidecar, network_names,
 };
@@ -46,6 +47,7 @@ pub static RULES: &[&RuleDef] = &[
     &seccomp_profile_missing::RULE,
     &egress_unrestricted::RULE,
     &port_published_on_all_interfaces::RULE,
+    &host_access::RULE,
 ];
 
 /// What a compose check sees.
