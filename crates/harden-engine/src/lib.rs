@@ -34,8 +34,8 @@ use harden_profile::Profile;
 use harden_rules::ComposeCx;
 use harden_rules::DockerfileCx;
 use harden_rules::{
-    Check, ClaudeCx, ClaudeLayer, CodexCx, CodexLayer, DaemonCx, DevcontainerCx, HermesCx,
-    HermesLayer, OpencodeCx, OpencodeLayer, RuleDef, VscodeCx,
+    ClaudeCx, ClaudeLayer, CodexCx, CodexLayer, DaemonCx, DevcontainerCx, HermesCx, HermesLayer,
+    OpencodeCx, OpencodeLayer, RuleContext, RuleDef, VscodeCx,
 };
 use harden_toml::TomlDoc;
 use harden_yaml::YamlDoc;
@@ -110,18 +110,17 @@ impl Settings {
 }
 
 /// Run every active rule of one kind over a document.
-fn run_rules<C>(
+fn run_rules<C: RuleContext>(
     rules: &[(&'static RuleDef, Tier)],
     only: &[&str],
     cx: &C,
-    pick: impl Fn(&Check) -> Option<fn(&C) -> Vec<Finding>>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     for (rule, tier) in rules {
         if !only.is_empty() && !only.contains(&rule.meta.code) {
             continue;
         }
-        if let Some(check) = pick(&rule.check) {
+        if let Some(check) = C::check_of(&rule.check) {
             out.extend(check(cx).into_iter().map(|mut f| {
                 f.tier = *tier;
                 f
@@ -251,11 +250,7 @@ fn process_kind(
                     compose: target.as_ref(),
                     built: built.as_ref(),
                 };
-                run_rules(&rules, only, &cx, |c| match c {
-                    Check::Devcontainer(f) => Some(*f),
-                    #[allow(unreachable_patterns)]
-                    _ => None,
-                })
+                run_rules(&rules, only, &cx)
             };
             run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
         }
@@ -268,10 +263,7 @@ fn process_kind(
                     profile: &settings.profile,
                     usage: &usage,
                 };
-                run_rules(&rules, only, &cx, |c| match c {
-                    Check::Compose(f) => Some(*f),
-                    _ => None,
-                })
+                run_rules(&rules, only, &cx)
             };
             run_checked::<YamlDoc>(display_path, text, settings, &check, decide)
         }
@@ -282,10 +274,7 @@ fn process_kind(
                     profile: &settings.profile,
                     inputs: &settings.inputs,
                 };
-                run_rules(&rules, only, &cx, |c| match c {
-                    Check::Dockerfile(f) => Some(*f),
-                    _ => None,
-                })
+                run_rules(&rules, only, &cx)
             };
             run_checked::<DockerfileDoc>(display_path, text, settings, &check, decide)
         }
@@ -295,10 +284,7 @@ fn process_kind(
                     doc,
                     profile: &settings.profile,
                 };
-                run_rules(&rules, only, &cx, |c| match c {
-                    Check::Daemon(f) => Some(*f),
-                    _ => None,
-                })
+                run_rules(&rules, only, &cx)
             };
             run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
         }
@@ -312,10 +298,7 @@ fn process_kind(
                     layer,
                     version: settings.claude_version.as_deref(),
                 };
-                let found = run_rules(&rules, only, &cx, |c| match c {
-                    Check::Claude(f) => Some(*f),
-                    _ => None,
-                });
+                let found = run_rules(&rules, only, &cx);
                 harden_rules::claude::gate(&cx, found)
             };
             run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
@@ -329,10 +312,7 @@ fn process_kind(
                     profile: &settings.profile,
                     layer,
                 };
-                run_rules(&rules, only, &cx, |c| match c {
-                    Check::Codex(f) => Some(*f),
-                    _ => None,
-                })
+                run_rules(&rules, only, &cx)
             };
             run_checked::<TomlDoc>(display_path, text, settings, &check, decide)
         }
@@ -342,10 +322,7 @@ fn process_kind(
                     doc,
                     profile: &settings.profile,
                 };
-                run_rules(&rules, only, &cx, |c| match c {
-                    Check::Vscode(f) => Some(*f),
-                    _ => None,
-                })
+                run_rules(&rules, only, &cx)
             };
             run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
         }
@@ -358,10 +335,7 @@ fn process_kind(
                     profile: &settings.profile,
                     layer,
                 };
-                run_rules(&rules, only, &cx, |c| match c {
-                    Check::Opencode(f) => Some(*f),
-                    _ => None,
-                })
+                run_rules(&rules, only, &cx)
             };
             run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
         }
@@ -374,10 +348,7 @@ fn process_kind(
                     profile: &settings.profile,
                     layer: layer.clone(),
                 };
-                run_rules(&rules, only, &cx, |c| match c {
-                    Check::Hermes(f) => Some(*f),
-                    _ => None,
-                })
+                run_rules(&rules, only, &cx)
             };
             run_checked::<YamlDoc>(display_path, text, settings, &check, decide)
         }

@@ -69,6 +69,37 @@ pub enum Check {
     Hermes(fn(&HermesCx<'_>) -> Vec<Finding>),
 }
 
+/// The context the checks of one file kind take: which [`Check`] variant
+/// holds them, in one place.
+pub trait RuleContext: Sized {
+    fn check_of(check: &Check) -> Option<fn(&Self) -> Vec<Finding>>;
+}
+
+macro_rules! rule_context {
+    ($($cx:ident => $variant:ident),* $(,)?) => {$(
+        impl RuleContext for $cx<'_> {
+            fn check_of(check: &Check) -> Option<fn(&Self) -> Vec<Finding>> {
+                match check {
+                    Check::$variant(f) => Some(*f),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+rule_context!(
+    DevcontainerCx => Devcontainer,
+    ComposeCx => Compose,
+    DockerfileCx => Dockerfile,
+    DaemonCx => Daemon,
+    ClaudeCx => Claude,
+    CodexCx => Codex,
+    VscodeCx => Vscode,
+    OpencodeCx => Opencode,
+    HermesCx => Hermes,
+);
+
 /// What a Docker daemon.json check sees.
 pub struct DaemonCx<'a> {
     pub doc: &'a JsoncDoc,
