@@ -2,7 +2,7 @@
 //! through `<<: *anchor` counts as set. A key several services lack gets one
 //! edit to the anchor they all merge, when every user of that anchor needs it.
 
-mod capabilities_not_dropped;
+pub(crate) mod capabilities_not_dropped;
 pub mod credential_mount;
 pub(crate) mod dangerous_capability_added;
 pub mod docker_socket_mounted;
@@ -17,8 +17,8 @@ mod no_new_privileges_missing;
 mod port_published_on_all_interfaces;
 pub use port_published_on_all_interfaces::on_loopback;
 mod privileged_container;
-mod resource_limits_missing;
-mod seccomp_profile_missing;
+pub(crate) mod resource_limits_missing;
+pub(crate) mod seccomp_profile_missing;
 mod security_profile_disabled;
 mod shared_host_mount;
 pub mod volumes;

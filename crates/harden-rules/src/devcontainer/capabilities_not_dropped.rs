@@ -52,7 +52,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         "runArgs:cap-drop",
         "capabilities are not dropped (no `--cap-drop=ALL`)",
     );
-    match handoff(cx, &mode, "CP002") {
+    match handoff(cx, &mode, &crate::compose::capabilities_not_dropped::META) {
         Handoff::Covered => return Vec::new(),
         Handoff::Note(note) => return vec![finding.with_note(note)],
         Handoff::RunArgs => {}

@@ -112,10 +112,15 @@ pub enum Handoff {
 
 /// The hand-off of a runArgs-style finding on a compose-mode config to
 /// `compose_rule`, the compose rule that covers the same setting.
-pub fn handoff(cx: &DevcontainerCx<'_>, mode: &Mode, compose_rule: &str) -> Handoff {
+pub fn handoff(
+    cx: &DevcontainerCx<'_>,
+    mode: &Mode,
+    compose_rule: &'static harden_core::RuleMeta,
+) -> Handoff {
     let Mode::Compose { files, service } = mode else {
         return Handoff::RunArgs;
     };
+    let compose_rule = compose_rule.code;
     let ignored = "this config uses dockerComposeFile, so runArgs are ignored";
     match cx.compose {
         Some(t) if t.compose_rules.contains(&compose_rule) => Handoff::Covered,

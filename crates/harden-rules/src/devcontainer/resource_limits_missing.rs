@@ -73,7 +73,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         "runArgs:resource-limits",
         format!("no limit on {}", names.join(", ")),
     );
-    match handoff(cx, &mode, "CP001") {
+    match handoff(cx, &mode, &crate::compose::resource_limits_missing::META) {
         Handoff::Covered => return Vec::new(),
         Handoff::Note(note) => return vec![finding.with_note(note)],
         Handoff::RunArgs => {}

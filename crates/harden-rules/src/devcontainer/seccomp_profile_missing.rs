@@ -75,7 +75,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     }
     let range = run_args_range(doc);
     let finding = Finding::new(&META, range, "runArgs:seccomp", "no custom seccomp profile");
-    match handoff(cx, &mode, "CP012") {
+    match handoff(cx, &mode, &crate::compose::seccomp_profile_missing::META) {
         Handoff::Covered => return Vec::new(),
         Handoff::Note(note) => return vec![finding.with_note(note)],
         Handoff::RunArgs => {}
