@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use crate::compose::docker_socket_mounted::is_docker_socket;
 use crate::compose::volumes::{mounts, path_matches};
 use crate::compose::{selected, ComposeCx};
 use crate::devcontainer::run_args;
@@ -119,6 +120,30 @@ fn container_caps(privileged: bool, added: &[String], dropped: &[String]) -> BTr
     }
     set.extend(added.iter().cloned());
     set
+}
+
+/// The capabilities the agent can use: none when it runs as a known
+/// non-root user that cannot gain privileges.
+fn usable(caps: BTreeSet<String>, unprivileged_agent: bool) -> BTreeSet<String> {
+    if unprivileged_agent {
+        BTreeSet::new()
+    } else {
+        caps
+    }
+}
+
+/// Whether `hosts` (normalised host paths) include a Docker socket, and
+/// which of them are credentials.
+fn exposure(hosts: &[String], cfg: &harden_profile::Mounts) -> (bool, BTreeSet<String>) {
+    let socket = hosts
+        .iter()
+        .any(|h| is_docker_socket(h, &cfg.docker_sockets));
+    let credentials = hosts
+        .iter()
+        .filter(|h| cfg.credential_paths.iter().any(|p| path_matches(h, p)))
+        .cloned()
+        .collect();
+    (socket, credentials)
 }
 
 /// `seccomp=unconfined` and friends, and no-new-privileges, of security options.
@@ -256,32 +281,17 @@ pub fn devcontainer(cx: &DevcontainerCx<'_>) -> Posture {
         )
         .map(|s| crate::compose::volumes::normalize_host_path(&s))
         .collect();
-    let mounts_cfg = &cx.profile.mounts;
-    let docker_socket = mount_sources
-        .iter()
-        .any(|s| mounts_cfg.docker_sockets.iter().any(|p| path_matches(s, p)));
-    let credentials = mount_sources
-        .iter()
-        .filter(|s| {
-            mounts_cfg
-                .credential_paths
-                .iter()
-                .any(|p| path_matches(s, p))
-        })
-        .cloned()
-        .collect();
+    let (docker_socket, credentials) = exposure(&mount_sources, &cx.profile.mounts);
     let network_closed = arg_values("--network")
         .iter()
         .any(|v| v == "none" || v.starts_with("container:"));
     let egress_controlled =
         harden_egress || network_closed || own_firewall(doc, cx.profile).is_some();
-    let caps = container_caps(privileged, &added, &dropped);
     let agent_non_root = matches!(users(cx).remote, Who::User(_));
-    let agent_caps = if agent_non_root && nnp && !privileged {
-        BTreeSet::new()
-    } else {
-        caps
-    };
+    let agent_caps = usable(
+        container_caps(privileged, &added, &dropped),
+        agent_non_root && nnp && !privileged,
+    );
     Posture {
         privileged,
         agent_caps,
@@ -352,19 +362,7 @@ pub fn compose(cx: &ComposeCx<'_>) -> Vec<(String, Posture)> {
             .iter()
             .filter_map(|m| m.host_path())
             .collect();
-        let docker_socket = hosts
-            .iter()
-            .any(|s| mounts_cfg.docker_sockets.iter().any(|p| path_matches(s, p)));
-        let credentials = hosts
-            .iter()
-            .filter(|s| {
-                mounts_cfg
-                    .credential_paths
-                    .iter()
-                    .any(|p| path_matches(s, p))
-            })
-            .cloned()
-            .collect();
+        let (docker_socket, credentials) = exposure(&hosts, mounts_cfg);
         let network_mode = v.get("network_mode").and_then(Value::as_str).unwrap_or("");
         let named: Vec<String> = match v.get("networks") {
             Some(Value::Array(items)) => items
@@ -381,12 +379,10 @@ pub fn compose(cx: &ComposeCx<'_>) -> Vec<(String, Posture)> {
         let user = v.get("user").and_then(Value::as_str).unwrap_or("");
         let agent_non_root = !user.is_empty()
             && !matches!(user.split(':').next().unwrap_or(user).trim(), "root" | "0");
-        let caps = container_caps(privileged, &caps_of("cap_add"), &caps_of("cap_drop"));
-        let agent_caps = if agent_non_root && nnp && !privileged {
-            BTreeSet::new()
-        } else {
-            caps
-        };
+        let agent_caps = usable(
+            container_caps(privileged, &caps_of("cap_add"), &caps_of("cap_drop")),
+            agent_non_root && nnp && !privileged,
+        );
         out.push((
             svc.name.clone(),
             Posture {

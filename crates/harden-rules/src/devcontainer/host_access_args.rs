@@ -1,6 +1,6 @@
-use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
+use harden_core::{FileKind, Finding, RuleMeta, Severity, Tier};
 
-use super::{mode, remove_from_top_level_array, run_arg_range, run_args, Mode};
+use super::{container_run_args, remove_run_arg, run_arg_range};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -25,14 +25,11 @@ const HOST_GROUPS: &[&str] = &["0", "root", "docker"];
 
 fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
-    if mode(doc) != Mode::Container {
-        return Vec::new();
-    }
-    let Some(array) = run_args::node(doc) else {
+    let Some((array, args)) = container_run_args(doc) else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for arg in run_args::parse(array) {
+    for arg in args {
         let Some(value) = arg.value.as_deref() else {
             continue;
         };
@@ -43,13 +40,11 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         } else {
             continue;
         };
-        let fix = remove_from_top_level_array(
+        let fix = remove_run_arg(
             doc,
             array,
-            "runArgs",
-            arg.elements.clone(),
+            &arg,
             format!("Remove `{} {value}` from runArgs", arg.name),
-            Applicability::Unsafe,
         );
         out.push(
             Finding::new(

@@ -1,6 +1,6 @@
-use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
+use harden_core::{FileKind, Finding, RuleMeta, Severity, Tier};
 
-use super::{mode, remove_from_top_level_array, run_arg_range, run_args, Mode};
+use super::{container_run_args, remove_run_arg, run_arg_range};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -31,14 +31,11 @@ const NAMESPACE_OPTIONS: &[&str] = &[
 
 fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
-    if mode(doc) != Mode::Container {
-        return Vec::new();
-    }
-    let Some(array) = run_args::node(doc) else {
+    let Some((array, args)) = container_run_args(doc) else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    for arg in run_args::parse(array) {
+    for arg in args {
         let Some(option) = NAMESPACE_OPTIONS.iter().find(|o| arg.is(o)) else {
             continue;
         };
@@ -48,14 +45,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
             .is_some_and(|v| v.trim().eq_ignore_ascii_case("host"))
         {
             let shown = format!("{}=host", arg.name);
-            let fix = remove_from_top_level_array(
-                doc,
-                array,
-                "runArgs",
-                arg.elements.clone(),
-                format!("Remove `{shown}` from runArgs"),
-                Applicability::Unsafe,
-            );
+            let fix = remove_run_arg(doc, array, &arg, format!("Remove `{shown}` from runArgs"));
             out.push(
                 Finding::new(
                     &META,

@@ -98,6 +98,28 @@ pub struct ComposeTarget {
     pub compose_rules: Vec<&'static str>,
 }
 
+/// In image or Dockerfile mode, the `runArgs` array and its options; none
+/// in compose mode, where runArgs are ignored.
+pub fn container_run_args(doc: &JsoncDoc) -> Option<(&Node, Vec<run_args::RunArg>)> {
+    if mode(doc) != Mode::Container {
+        return None;
+    }
+    let array = run_args::node(doc)?;
+    Some((array, run_args::parse(array)))
+}
+
+/// A fix removing the option `arg` (one or two elements) from runArgs.
+pub fn remove_run_arg(doc: &JsoncDoc, array: &Node, arg: &run_args::RunArg, title: String) -> Fix {
+    remove_from_top_level_array(
+        doc,
+        array,
+        "runArgs",
+        arg.elements.clone(),
+        title,
+        Applicability::Unsafe,
+    )
+}
+
 /// What becomes of a runArgs-style finding (limits, capabilities, seccomp).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Handoff {
