@@ -59,6 +59,34 @@ pub struct Profile {
     pub hermes: HermesParams,
     pub agents: AgentParams,
     pub images: ImageFacts,
+    pub features: FeatureFacts,
+}
+
+/// What well-known dev container features imply, by the last segment of
+/// their id (`ghcr.io/devcontainers/features/docker-in-docker:2` is
+/// `docker-in-docker`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureFacts {
+    /// Features that run the container privileged.
+    pub privileged: Vec<String>,
+    /// Features that bind-mount the host's Docker socket.
+    pub docker_socket: Vec<String>,
+}
+
+impl FeatureFacts {
+    /// The short name of feature reference `id` when it is in `list`.
+    pub fn find<'a>(list: &'a [String], id: &str) -> Option<&'a str> {
+        let name = id
+            .split(['@', ':'])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("");
+        list.iter().find(|f| f.as_str() == name).map(String::as_str)
+    }
 }
 
 /// What well-known images set about users, for the rules that judge who a
@@ -378,7 +406,19 @@ impl Profile {
     /// error, the key's path and a message.
     pub fn check(&self) -> Result<(), (Vec<&'static str>, String)> {
         type Check = fn(&str) -> bool;
-        let lists: [(&[&'static str], &Vec<String>, Check, &str); 7] = [
+        let lists: [(&[&'static str], &Vec<String>, Check, &str); 9] = [
+            (
+                &["features", "privileged"],
+                &self.features.privileged,
+                is_program_name,
+                "a feature name",
+            ),
+            (
+                &["features", "docker_socket"],
+                &self.features.docker_socket,
+                is_program_name,
+                "a feature name",
+            ),
             (
                 &["dockerfile", "purge_binaries"],
                 &self.dockerfile.purge_binaries,

@@ -199,8 +199,20 @@ pub fn devcontainer(cx: &DevcontainerCx<'_>) -> Posture {
             .filter_map(|a| a.value.clone())
             .collect()
     };
+    let feature_ids: Vec<&String> = value
+        .get("features")
+        .and_then(Value::as_object)
+        .map(|f| f.keys().collect())
+        .unwrap_or_default();
+    let facts = &cx.profile.features;
+    let implied = |list: &[String]| {
+        feature_ids
+            .iter()
+            .any(|id| harden_profile::FeatureFacts::find(list, id).is_some())
+    };
     let privileged = value.get("privileged") == Some(&Value::Bool(true))
-        || args.iter().any(|a| a.is("--privileged"));
+        || args.iter().any(|a| a.is("--privileged"))
+        || implied(&facts.privileged);
     let caps_of = |json: &str, flag: &str| -> Vec<String> {
         strings(value.get(json))
             .into_iter()
@@ -281,7 +293,8 @@ pub fn devcontainer(cx: &DevcontainerCx<'_>) -> Posture {
         )
         .map(|s| crate::compose::volumes::normalize_host_path(&s))
         .collect();
-    let (docker_socket, credentials) = exposure(&mount_sources, &cx.profile.mounts);
+    let (socket_mounted, credentials) = exposure(&mount_sources, &cx.profile.mounts);
+    let docker_socket = socket_mounted || implied(&facts.docker_socket);
     let network_closed = arg_values("--network")
         .iter()
         .any(|v| v == "none" || v.starts_with("container:"));
@@ -424,6 +437,18 @@ mod tests {
 
     fn set(items: &[&str]) -> BTreeSet<String> {
         items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn features_imply_what_the_profile_says() {
+        let p = dc(
+            r#"{"image": "x", "features": {"ghcr.io/devcontainers/features/docker-in-docker:2": {}, "ghcr.io/devcontainers/features/docker-outside-of-docker:1": {}}}"#,
+        );
+        assert!(p.privileged && p.docker_socket);
+        assert!(
+            !dc(r#"{"image": "x", "features": {"ghcr.io/devcontainers/features/node:1": {}}}"#)
+                .privileged
+        );
     }
 
     #[test]

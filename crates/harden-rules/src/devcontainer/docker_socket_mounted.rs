@@ -2,6 +2,8 @@ use harden_core::{FileKind, Finding, RuleMeta, Severity, Tier};
 
 use super::mounts::host_mounts;
 use crate::compose::docker_socket_mounted::is_docker_socket;
+use harden_profile::FeatureFacts;
+
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -21,9 +23,6 @@ pub static RULE: RuleDef = RuleDef {
     check: Check::Devcontainer(check),
 };
 
-/// Features that bind-mount the host's Docker socket.
-const SOCKET_FEATURES: &[&str] = &["docker-outside-of-docker", "docker-from-docker"];
-
 fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let sockets = &cx.profile.mounts.docker_sockets;
@@ -42,10 +41,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         .collect();
     if let Some(features) = doc.root().get("features").and_then(|m| m.value.members()) {
         for feature in features {
-            let id = feature.key.split(['@', ':']).next().unwrap_or("");
-            if let Some(name) = SOCKET_FEATURES
-                .iter()
-                .find(|f| id.ends_with(&format!("/{f}")))
+            if let Some(name) = FeatureFacts::find(&cx.profile.features.docker_socket, &feature.key)
             {
                 out.push(
                     Finding::new(

@@ -3,6 +3,8 @@ use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use super::{
     mode, remove_from_top_level_array, remove_top_level_member, run_arg_range, run_args, Mode,
 };
+use harden_profile::FeatureFacts;
+
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -21,8 +23,6 @@ pub static RULE: RuleDef = RuleDef {
     meta: &META,
     check: Check::Devcontainer(check),
 };
-
-const PRIVILEGED_FEATURES: &[&str] = &["docker-in-docker"];
 
 fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
@@ -72,11 +72,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     }
     if let Some(features) = root.get("features").and_then(|m| m.value.members()) {
         for feature in features {
-            let id = feature.key.split(['@', ':']).next().unwrap_or("");
-            if let Some(name) = PRIVILEGED_FEATURES
-                .iter()
-                .find(|f| id.ends_with(&format!("/{f}")))
-            {
+            if let Some(name) = FeatureFacts::find(&cx.profile.features.privileged, &feature.key) {
                 out.push(
                     Finding::new(&META, feature.key_range.clone(), format!("features:{name}"), format!("the `{name}` feature runs the container privileged"))
                         .with_note("remove the feature, or build images with rootless Docker, Sysbox or a remote builder instead"),
