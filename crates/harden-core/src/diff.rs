@@ -9,6 +9,9 @@ pub fn unified_diff(path: &str, old: Option<&str>, new: &str, context: usize) ->
     if old == Some(new) {
         return String::new();
     }
+    // An absolute path is written as git does with --no-index (`a/etc/x`):
+    // `a//etc/x` is refused by `git apply`. Such a patch applies from `/`.
+    let path = path.trim_start_matches('/');
     let a = git_quote(&format!("a/{path}"));
     let b = git_quote(&format!("b/{path}"));
     let diff = TextDiff::from_lines(old_text, new);
@@ -64,6 +67,15 @@ mod tests {
         assert!(d.starts_with("diff --git a/x.json b/x.json\n--- a/x.json\n+++ b/x.json\n"));
         assert!(d.contains("-b\n\\ No newline at end of file\n+c\n\\ No newline at end of file\n"));
         assert_eq!(unified_diff("x", Some("same"), "same", 3), "");
+    }
+
+    #[test]
+    fn absolute_paths_get_no_double_slash() {
+        let d = unified_diff("/etc/docker/daemon.json", Some("{}\n"), "{\"a\": 1}\n", 3);
+        assert!(
+            d.starts_with("diff --git a/etc/docker/daemon.json b/etc/docker/daemon.json\n--- a/etc/docker/daemon.json\n+++ b/etc/docker/daemon.json\n"),
+            "{d}"
+        );
     }
 
     #[test]
