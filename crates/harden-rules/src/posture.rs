@@ -9,11 +9,15 @@ use serde_json::Value;
 
 use crate::compose::docker_socket_mounted::is_docker_socket;
 use crate::compose::volumes::{mounts, path_matches};
-use crate::compose::{selected, ComposeCx};
+use crate::compose::{is_internal_network, network_names, selected, ComposeCx};
+use crate::devcontainer::mounts::host_mounts;
 use crate::devcontainer::run_args;
 use crate::devcontainer::users::{users, Who};
-use crate::devcontainer::{normalize_cap, own_firewall};
-use crate::{egress, DevcontainerCx};
+use crate::devcontainer::{
+    has_egress_feature, network_closed, normalize_cap, runs_egress_firewall,
+};
+use crate::dockerfile::is_root_user;
+use crate::DevcontainerCx;
 
 /// Docker's capabilities for a container that changes none.
 const DOCKER_DEFAULT_CAPS: [&str; 14] = [
@@ -221,17 +225,7 @@ pub fn devcontainer(cx: &DevcontainerCx<'_>) -> Posture {
             .collect()
     };
     let mut added = caps_of("capAdd", "--cap-add");
-    let has_feature = |id: &str| {
-        value
-            .get("features")
-            .and_then(Value::as_object)
-            .is_some_and(|f| {
-                f.keys()
-                    .any(|k| k.trim_end_matches('/').rsplit('/').next() == Some(id))
-            })
-    };
-    let harden_egress = has_feature(egress::FEATURE_DIR);
-    if harden_egress {
+    if has_egress_feature(doc) {
         added.push("NET_ADMIN".into());
     }
     let dropped: Vec<String> = arg_values("--cap-drop")
@@ -270,36 +264,10 @@ pub fn devcontainer(cx: &DevcontainerCx<'_>) -> Posture {
             limits.insert(dim.to_string());
         }
     }
-    let mount_sources: Vec<String> = strings(value.get("mounts"))
-        .iter()
-        .filter_map(|m| {
-            m.split(',').find_map(|part| {
-                let (k, v) = part.split_once('=')?;
-                matches!(k.trim(), "source" | "src").then(|| v.trim().to_string())
-            })
-        })
-        .chain(
-            value
-                .get("mounts")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|m| m.get("source").and_then(Value::as_str).map(str::to_string)),
-        )
-        .chain(
-            arg_values("--volume")
-                .iter()
-                .filter_map(|v| v.split(':').next().map(str::to_string)),
-        )
-        .map(|s| crate::compose::volumes::normalize_host_path(&s))
-        .collect();
+    let mount_sources: Vec<String> = host_mounts(doc).into_iter().map(|m| m.host).collect();
     let (socket_mounted, credentials) = exposure(&mount_sources, &cx.profile.mounts);
     let docker_socket = socket_mounted || implied(&facts.docker_socket);
-    let network_closed = arg_values("--network")
-        .iter()
-        .any(|v| v == "none" || v.starts_with("container:"));
-    let egress_controlled =
-        harden_egress || network_closed || own_firewall(doc, cx.profile).is_some();
+    let egress_controlled = runs_egress_firewall(doc, cx.profile) || network_closed(&args);
     let agent_non_root = matches!(users(cx).remote, Who::User(_));
     let agent_caps = usable(
         container_caps(privileged, &added, &dropped),
@@ -322,16 +290,6 @@ pub fn devcontainer(cx: &DevcontainerCx<'_>) -> Posture {
 pub fn compose(cx: &ComposeCx<'_>) -> Vec<(String, Posture)> {
     let doc = cx.doc;
     let mounts_cfg = &cx.profile.mounts;
-    let networks = harden_core::Document::value(doc)
-        .get("networks")
-        .cloned()
-        .unwrap_or(Value::Null);
-    let internal = |name: &str| {
-        networks
-            .get(name)
-            .and_then(|n| n.get("internal"))
-            .is_some_and(|v| v == &Value::Bool(true))
-    };
     let mut out = Vec::new();
     for svc in selected(cx) {
         let v = doc.node_value(svc.map);
@@ -377,21 +335,13 @@ pub fn compose(cx: &ComposeCx<'_>) -> Vec<(String, Posture)> {
             .collect();
         let (docker_socket, credentials) = exposure(&hosts, mounts_cfg);
         let network_mode = v.get("network_mode").and_then(Value::as_str).unwrap_or("");
-        let named: Vec<String> = match v.get("networks") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect(),
-            Some(Value::Object(m)) => m.keys().cloned().collect(),
-            _ => Vec::new(),
-        };
+        let named = network_names(doc, &svc);
         let egress_controlled = network_mode == "none"
             || network_mode.starts_with("service:")
             || network_mode.starts_with("container:")
-            || (!named.is_empty() && named.iter().all(|n| internal(n)));
+            || (!named.is_empty() && named.iter().all(|n| is_internal_network(doc, n)));
         let user = v.get("user").and_then(Value::as_str).unwrap_or("");
-        let agent_non_root = !user.is_empty()
-            && !matches!(user.split(':').next().unwrap_or(user).trim(), "root" | "0");
+        let agent_non_root = !user.is_empty() && !is_root_user(user);
         let agent_caps = usable(
             container_caps(privileged, &caps_of("cap_add"), &caps_of("cap_drop")),
             agent_non_root && nnp && !privileged,

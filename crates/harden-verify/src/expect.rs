@@ -52,6 +52,13 @@ pub struct Promise {
     pub name: &'static str,
     /// `path:line:col` of each finding; empty when the rule promises its checks.
     pub findings: Vec<String>,
+}
+
+/// What `harden check` promises for a config, and what its devcontainer.json
+/// grants on purpose, which no promise is broken by.
+#[derive(Debug, Clone, Default)]
+pub struct Promises {
+    pub rules: Vec<Promise>,
     /// Capabilities the config grants an egress firewall (its own, or
     /// harden's `harden-egress` feature), which no capability rule removes.
     pub firewall_caps: Vec<String>,
@@ -61,49 +68,18 @@ pub struct Promise {
     pub root_container_for: Option<String>,
 }
 
-/// The non-root `remoteUser` of a devcontainer.json `text` whose
-/// `containerUser` is root.
-fn root_container_for(text: &str) -> Option<String> {
-    use harden_core::Document;
-    let doc = harden_jsonc::JsoncDoc::parse(text).ok()?;
-    let get = |key: &str| {
-        doc.root()
-            .get(key)
-            .and_then(|m| m.value.as_str())
-            .map(str::to_string)
-    };
-    let is_root = |u: &str| matches!(u.split(':').next().unwrap_or(u).trim(), "root" | "0");
+/// The non-root `remoteUser` of a devcontainer.json whose `containerUser`
+/// is root.
+fn root_container_for(doc: &harden_jsonc::JsoncDoc) -> Option<String> {
+    use harden_rules::dockerfile::is_root_user;
+    let get = |key: &str| doc.root().get(key).and_then(|m| m.value.as_str());
     let container = get("containerUser")?;
     let remote = get("remoteUser")?;
-    (is_root(&container) && !is_root(&remote)).then_some(remote)
-}
-
-/// NET_ADMIN when the devcontainer.json `text` runs an egress firewall.
-fn firewall_caps(text: &str, settings: &Settings) -> Vec<String> {
-    use harden_core::Document;
-    let Ok(doc) = harden_jsonc::JsoncDoc::parse(text) else {
-        return Vec::new();
-    };
-    let own = harden_rules::devcontainer::own_firewall(&doc, &settings.profile).is_some();
-    let feature = doc
-        .root()
-        .get("features")
-        .and_then(|f| f.value.members())
-        .is_some_and(|m| {
-            m.iter().any(|m| {
-                m.key.trim_end_matches('/').rsplit('/').next()
-                    == Some(harden_rules::egress::FEATURE_DIR)
-            })
-        });
-    if own || feature {
-        vec!["NET_ADMIN".to_string()]
-    } else {
-        Vec::new()
-    }
+    (is_root_user(container) && !is_root_user(remote)).then(|| remote.to_string())
 }
 
 /// Runs the active rules over the config files under `paths`.
-pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Promise>, String> {
+pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Promises, String> {
     let (mut files, errors) = discover(paths);
     // The egress sidecar's Dockerfile builds the sidecar, not the agent.
     let sidecar = settings.profile.egress.sidecar_dockerfile.as_str();
@@ -121,7 +97,7 @@ pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Promise>, 
     }
     // Only rules for the kinds of file the config has promise anything.
     let kinds: Vec<harden_core::FileKind> = files.iter().map(|f| f.kind).collect();
-    let mut out: Vec<Promise> = settings
+    let rules = settings
         .active_rules()
         .iter()
         .filter(|(r, _)| kinds.contains(&r.meta.kind))
@@ -130,10 +106,12 @@ pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Promise>, 
             code: r.meta.code,
             name: r.meta.name,
             findings: Vec::new(),
-            firewall_caps: Vec::new(),
-            root_container_for: None,
         })
         .collect();
+    let mut out = Promises {
+        rules,
+        ..Promises::default()
+    };
     for file in &files {
         let text = read_source(&file.path, &file.display).map_err(|e| e.to_string())?;
         let outcome = process_text(&file.display, file.kind, &text, settings, &mut |_, _, _| {
@@ -141,19 +119,20 @@ pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Promise>, 
         })
         .map_err(|e| e.to_string())?;
         if file.kind == harden_core::FileKind::Devcontainer {
-            let caps = firewall_caps(&text, settings);
-            // Only capability checks carry `dangerous`, so every rule that
-            // answers for one (DC002, DC003, DC004 ...) excuses these.
-            let remote = root_container_for(&text);
-            for p in out.iter_mut() {
-                p.firewall_caps.extend(caps.iter().cloned());
-                if remote.is_some() {
-                    p.root_container_for.clone_from(&remote);
+            use harden_core::Document;
+            if let Ok(doc) = harden_jsonc::JsoncDoc::parse(&text) {
+                let firewall =
+                    harden_rules::devcontainer::runs_egress_firewall(&doc, &settings.profile);
+                if firewall && out.firewall_caps.is_empty() {
+                    out.firewall_caps.push("NET_ADMIN".to_string());
+                }
+                if let Some(remote) = root_container_for(&doc) {
+                    out.root_container_for = Some(remote);
                 }
             }
         }
         for f in &outcome.findings {
-            if let Some(p) = out.iter_mut().find(|p| p.code == f.rule.code) {
+            if let Some(p) = out.rules.iter_mut().find(|p| p.code == f.rule.code) {
                 p.findings.push(format!(
                     "{}:{}:{}",
                     file.display, f.start_pos.line, f.start_pos.col
@@ -165,9 +144,9 @@ pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Vec<Promise>, 
 }
 
 /// One `expect.CODE` check per promise.
-pub fn compare(promises: &[Promise], checks: &[Check]) -> Vec<Check> {
+pub fn compare(promises: &Promises, checks: &[Check]) -> Vec<Check> {
     let mut out = Vec::new();
-    for p in promises {
+    for p in &promises.rules {
         let id = format!("expect.{}", p.code);
         if !p.findings.is_empty() {
             out.push(Check::new(
@@ -198,10 +177,12 @@ pub fn compare(promises: &[Promise], checks: &[Check]) -> Vec<Check> {
                 // that check; an extra capability the user added, or a
                 // writable workspace mount, is not what DC002 or CP009 fix.
                 let firewall_only = !c.dangerous.is_empty()
-                    && c.dangerous.iter().all(|d| p.firewall_caps.contains(d));
+                    && c.dangerous
+                        .iter()
+                        .all(|d| promises.firewall_caps.contains(d));
                 // Outside, user.root is the container's user, which is root
                 // on purpose; the agent runs as the remote user.
-                if c.id == "user.root" && p.root_container_for.is_some() {
+                if c.id == "user.root" && promises.root_container_for.is_some() {
                     return false;
                 }
                 (c.status == Status::Red && !firewall_only)
@@ -235,10 +216,10 @@ pub fn compare(promises: &[Promise], checks: &[Check]) -> Vec<Check> {
                             .collect::<Vec<_>>()
                             .join(", ")
                     },
-                    match &p.root_container_for {
+                    match &promises.root_container_for {
                         _ if related.iter().any(|c| !c.dangerous.is_empty()) => format!(
                             "; {} held for the egress firewall",
-                            p.firewall_caps.join(", ")
+                            promises.firewall_caps.join(", ")
                         ),
                         Some(remote) if related.iter().any(|c| c.id == "user.root") => format!(
                             "; the container runs as root (containerUser), the agent as `{remote}` (remoteUser)"

@@ -4,7 +4,7 @@ use harden_core::{
 use serde_json::json;
 
 use super::users::{users, Who};
-use super::{mode, run_args, Mode};
+use super::{mode, network_closed, run_args, runs_egress_firewall, Mode};
 use crate::{egress, Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -29,15 +29,6 @@ fn feature_ref() -> String {
     format!("./{}", egress::FEATURE_DIR)
 }
 
-/// Whether `runArgs` leaves the container without a network of its own to
-/// filter: `--network none`, or another container's namespace.
-fn network_closed(args: &[run_args::RunArg]) -> bool {
-    args.iter()
-        .filter(|a| a.is("--network") || a.is("--net"))
-        .filter_map(|a| a.value.as_deref())
-        .any(|v| v == "none" || v.starts_with("container:"))
-}
-
 fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     // Compose-mode configs are covered by CP013 on the compose file.
@@ -46,12 +37,8 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     }
     let root = doc.root();
     let features = root.get("features");
-    let has_feature = features.and_then(|f| f.value.members()).is_some_and(|m| {
-        m.iter()
-            .any(|m| m.key.trim_end_matches('/').rsplit('/').next() == Some(egress::FEATURE_DIR))
-    });
     let args = run_args::node(doc).map(run_args::parse).unwrap_or_default();
-    if has_feature || network_closed(&args) || super::own_firewall(doc, cx.profile).is_some() {
+    if runs_egress_firewall(doc, cx.profile) || network_closed(&args) {
         return Vec::new();
     }
     let range = features.map_or_else(|| root.range.clone(), |f| f.key_range.clone());

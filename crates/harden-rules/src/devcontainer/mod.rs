@@ -11,7 +11,7 @@ mod host_access_args;
 mod host_namespace_shared;
 mod initialize_command;
 mod lifecycle_curl_pipe_shell;
-mod mounts;
+pub(crate) mod mounts;
 pub mod no_new_privileges_missing;
 mod privileged_container;
 mod resource_limits_missing;
@@ -302,6 +302,33 @@ pub fn own_firewall(
             .iter()
             .any(|m| lower.contains(&m.to_ascii_lowercase()))
     })
+}
+
+/// Whether the config adds harden's egress feature (`./harden-egress`).
+pub fn has_egress_feature(doc: &JsoncDoc) -> bool {
+    doc.root()
+        .get("features")
+        .and_then(|f| f.value.members())
+        .is_some_and(|m| {
+            m.iter().any(|m| {
+                m.key.trim_end_matches('/').rsplit('/').next() == Some(crate::egress::FEATURE_DIR)
+            })
+        })
+}
+
+/// Whether a firewall the config runs filters the container's egress:
+/// harden's feature, or the project's own (see [`own_firewall`]).
+pub fn runs_egress_firewall(doc: &JsoncDoc, profile: &harden_profile::Profile) -> bool {
+    has_egress_feature(doc) || own_firewall(doc, profile).is_some()
+}
+
+/// Whether `runArgs` leaves the container without a network of its own to
+/// filter: `--network none`, or another container's namespace.
+pub fn network_closed(args: &[run_args::RunArg]) -> bool {
+    args.iter()
+        .filter(|a| a.is("--network") || a.is("--net"))
+        .filter_map(|a| a.value.as_deref())
+        .any(|v| v == "none" || v.starts_with("container:"))
 }
 
 pub fn normalize_cap(cap: &str) -> String {
