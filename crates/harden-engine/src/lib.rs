@@ -239,8 +239,10 @@ fn process_kind(
                 .filter(|(r, _)| r.kind() == FileKind::Compose)
                 .map(|(r, _)| r.meta.code)
                 .collect();
-            let target = links::compose_target(Path::new(display_path), root, text, compose_rules);
-            let built = links::built_image(Path::new(display_path), root, text);
+            let value = links::config_value(text).unwrap_or_default();
+            let target =
+                links::compose_target(Path::new(display_path), root, &value, compose_rules);
+            let built = links::built_image(Path::new(display_path), root, &value);
             let check = |doc: &JsoncDoc, only: &[&str]| {
                 let cx = DevcontainerCx {
                     doc,

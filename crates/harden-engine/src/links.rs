@@ -25,8 +25,7 @@ struct ComposeMode {
     service: Option<String>,
 }
 
-fn compose_mode(config: &Path, text: &str) -> Option<ComposeMode> {
-    let value = JsoncDoc::parse(text).ok()?.value();
+fn compose_mode(config: &Path, value: &serde_json::Value) -> Option<ComposeMode> {
     let names: Vec<&str> = match value.get("dockerComposeFile")? {
         serde_json::Value::String(s) => vec![s.as_str()],
         serde_json::Value::Array(a) => a.iter().filter_map(|v| v.as_str()).collect(),
@@ -58,19 +57,25 @@ fn defines_service(compose: &Path, service: &str, root: &Path) -> bool {
     YamlDoc::parse(&text).is_ok_and(|doc| doc.path(&["services", service]).is_some())
 }
 
-/// For the devcontainer.json at `path` with `text`: in compose mode, the
+/// A devcontainer.json's value, `None` when it does not parse (the fix loop
+/// reports that).
+pub(crate) fn config_value(text: &str) -> Option<serde_json::Value> {
+    JsoncDoc::parse(text).ok().map(|doc| doc.value())
+}
+
+/// For the devcontainer.json at `path` with `value`: in compose mode, the
 /// last file of `dockerComposeFile` that defines its service, with the
 /// compose rules that run on it (`compose_rules`).
 pub(crate) fn compose_target(
     path: &Path,
     root: &Path,
-    text: &str,
+    value: &serde_json::Value,
     compose_rules: Vec<&'static str>,
 ) -> Option<ComposeTarget> {
     if !is_plain_file(path, root) {
         return None;
     }
-    let mode = compose_mode(path, text)?;
+    let mode = compose_mode(path, value)?;
     let service = mode.service?;
     let file = mode
         .files
@@ -87,14 +92,15 @@ pub(crate) fn compose_target(
 
 /// What the Dockerfile the devcontainer.json at `path` builds says about
 /// its image, when that Dockerfile is a plain file below `root` that parses.
-pub(crate) fn built_image(path: &Path, root: &Path, text: &str) -> Option<BuiltImage> {
-    let doc = JsoncDoc::parse(text).ok()?;
-    let top = doc.root();
-    let name = top
+pub(crate) fn built_image(
+    path: &Path,
+    root: &Path,
+    value: &serde_json::Value,
+) -> Option<BuiltImage> {
+    let name = value
         .get("build")
-        .and_then(|b| b.value.get("dockerfile"))
-        .or_else(|| top.get("dockerFile"))?
-        .value
+        .and_then(|b| b.get("dockerfile"))
+        .or_else(|| value.get("dockerFile"))?
         .as_str()?;
     let dir = path.parent().unwrap_or(Path::new(""));
     let dockerfile = lexical_clean(&dir.join(name));
@@ -245,7 +251,7 @@ pub(crate) fn compose_usage(path: &Path, root: &Path) -> ComposeUsage {
         let Ok(text) = read_within(&config, root, "") else {
             continue;
         };
-        let Some(mode) = compose_mode(&config, &text) else {
+        let Some(mode) = config_value(&text).and_then(|v| compose_mode(&config, &v)) else {
             continue;
         };
         let canonical: Vec<Option<PathBuf>> = mode
@@ -334,21 +340,25 @@ mod tests {
 
         let config = root.join(".devcontainer/devcontainer.json");
         let text = std::fs::read_to_string(&config).unwrap();
-        let target = compose_target(&config, root, &text, vec!["CP001"]).unwrap();
+        let target =
+            compose_target(&config, root, &config_value(&text).unwrap(), vec!["CP001"]).unwrap();
         assert!(target
             .file
             .ends_with(".devcontainer/docker-compose.extend.yml"));
         assert_eq!(target.service, "app");
         let tools = root.join(".devcontainer/tools/devcontainer.json");
         let text = std::fs::read_to_string(&tools).unwrap();
-        let target = compose_target(&tools, root, &text, vec![]).unwrap();
+        let target = compose_target(&tools, root, &config_value(&text).unwrap(), vec![]).unwrap();
         assert_eq!(
             target.file,
             root.join("docker-compose.yml").to_string_lossy()
         );
         // A service no file defines has no target.
         let text = text.replace("\"db\"", "\"web\"");
-        assert_eq!(compose_target(&tools, root, &text, vec![]), None);
+        assert_eq!(
+            compose_target(&tools, root, &config_value(&text).unwrap(), vec![]),
+            None
+        );
     }
 
     #[test]
@@ -364,10 +374,14 @@ mod tests {
         for name in ["fifo.yml", "link.yml"] {
             let text = format!("{{\"dockerComposeFile\": \"{name}\", \"service\": \"app\"}}");
             write(root, ".devcontainer.json", &text);
-            assert_eq!(compose_target(&config, root, &text, vec![]), None, "{name}");
+            assert_eq!(
+                compose_target(&config, root, &config_value(&text).unwrap(), vec![]),
+                None,
+                "{name}"
+            );
         }
         let text = "{\"dockerComposeFile\": \"real.yml\", \"service\": \"app\"}";
-        assert!(compose_target(&config, root, text, vec![]).is_some());
+        assert!(compose_target(&config, root, &config_value(text).unwrap(), vec![]).is_some());
     }
 
     #[test]
@@ -380,8 +394,11 @@ mod tests {
             "{\"dockerComposeFile\": \"../outside/docker-compose.yml\", \"service\": \"app\"}";
         write(&repo, ".devcontainer.json", text);
         let config = repo.join(".devcontainer.json");
-        assert_eq!(compose_target(&config, &repo, text, vec![]), None);
-        assert!(compose_target(&config, base, text, vec![]).is_some());
+        assert_eq!(
+            compose_target(&config, &repo, &config_value(text).unwrap(), vec![]),
+            None
+        );
+        assert!(compose_target(&config, base, &config_value(text).unwrap(), vec![]).is_some());
         // Configs above the root are not looked for either.
         write(
             base,
