@@ -195,11 +195,18 @@ fn project_file(path: &Path, root: &Path) -> Option<ProjectFile> {
             .collect(),
         _ => Vec::new(),
     };
-    let shown = path.strip_prefix(root).unwrap_or(path).to_string_lossy();
     Some(ProjectFile {
-        name: shown.to_string(),
+        name: shown_in(path, root),
         services,
     })
+}
+
+/// `path` as a project file's name: relative to `root`.
+fn shown_in(path: &Path, root: &Path) -> String {
+    path.strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .to_string()
 }
 
 /// Adds the files of `project` around `me` to `usage`, once each.
@@ -208,17 +215,17 @@ fn add_project(usage: &mut ComposeUsage, project: &[PathBuf], me: &Path, root: &
         return;
     };
     for (i, path) in project.iter().enumerate().filter(|(i, _)| *i != at) {
-        let Some(file) = project_file(path, root) else {
-            continue;
-        };
         let list = if i < at {
             &mut usage.earlier
         } else {
             &mut usage.later
         };
-        if !list.iter().any(|f| f.name == file.name) {
-            list.push(file);
+        // Several configs can name the same file: it is read once.
+        let name = shown_in(path, root);
+        if list.iter().any(|f| f.name == name) {
+            continue;
         }
+        list.extend(project_file(path, root));
     }
 }
 
