@@ -2,7 +2,7 @@ use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
 use super::mounts::host_mounts;
-use super::{append_to_top_level_array, mode, Mode};
+use super::{append_to_top_level_array, in_devcontainer_folder, mode, Mode};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -25,10 +25,9 @@ pub static RULE: RuleDef = RuleDef {
 /// The workspace-relative path of the config's folder (`.devcontainer`) or,
 /// for a `.devcontainer.json` at the root, of the file itself.
 fn protected(path: &str) -> Option<&'static str> {
-    let normalized = path.replace('\\', "/");
-    if normalized.contains(".devcontainer/") {
+    if in_devcontainer_folder(path) {
         Some(".devcontainer")
-    } else if normalized.rsplit('/').next() == Some(".devcontainer.json") {
+    } else if path.replace('\\', "/").rsplit('/').next() == Some(".devcontainer.json") {
         Some(".devcontainer.json")
     } else {
         None

@@ -4,7 +4,7 @@ use harden_core::{
 use serde_json::json;
 
 use super::users::{users, Who};
-use super::{mode, network_closed, run_args, runs_egress_firewall, Mode};
+use super::{in_devcontainer_folder, mode, network_closed, run_args, runs_egress_firewall, Mode};
 use crate::{egress, Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -48,8 +48,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         "features:egress",
         "no egress firewall: the container can reach any host",
     );
-    let normalized = cx.path.replace('\\', "/");
-    if !normalized.contains(".devcontainer/") {
+    if !in_devcontainer_folder(cx.path) {
         return vec![finding.with_note(
             "no automatic fix: a local feature must sit in a `.devcontainer` folder; move the config to `.devcontainer/devcontainer.json`",
         )];

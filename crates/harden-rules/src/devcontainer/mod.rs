@@ -304,6 +304,12 @@ pub fn own_firewall(
     })
 }
 
+/// Whether the config at `path` sits in a `.devcontainer` folder (where a
+/// local feature and files next to it can live).
+pub fn in_devcontainer_folder(path: &str) -> bool {
+    path.replace('\\', "/").contains(".devcontainer/")
+}
+
 /// Whether the config adds harden's egress feature (`./harden-egress`).
 pub fn has_egress_feature(doc: &JsoncDoc) -> bool {
     doc.root()
