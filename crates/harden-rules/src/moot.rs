@@ -2,10 +2,19 @@
 //! mode), a seccomp profile or an egress firewall does not hold: whoever
 //! controls the container controls the host. Such findings say so.
 
-use harden_core::{Finding, Tier};
+use harden_core::{Finding, RuleMeta, Tier};
 
 /// Rules whose finding is a path to host root.
-const HOST_ROOT: &[&str] = &["DC003", "DC012", "CP003", "CP008"];
+static HOST_ROOT: [&RuleMeta; 4] = [
+    &crate::devcontainer::privileged_container::META,
+    &crate::devcontainer::docker_socket_mounted::META,
+    &crate::compose::privileged_container::META,
+    &crate::compose::docker_socket_mounted::META,
+];
+
+fn is_host_root(f: &Finding) -> bool {
+    HOST_ROOT.iter().any(|m| m.code == f.rule.code)
+}
 
 /// The service a compose finding's target names (`services/NAME/...`), or
 /// `""` for a whole-file finding (devcontainer.json).
@@ -21,7 +30,7 @@ fn scope(f: &Finding) -> Option<&str> {
 pub fn host_root(findings: &[Finding]) -> Vec<(&str, &Finding)> {
     findings
         .iter()
-        .filter(|f| HOST_ROOT.contains(&f.rule.code))
+        .filter(|f| is_host_root(f))
         .filter_map(|f| scope(f).map(|s| (s, f)))
         .collect()
 }
@@ -37,7 +46,7 @@ pub fn annotate(findings: &mut [Finding]) {
         return;
     }
     for f in findings.iter_mut() {
-        if f.rule.tier < Tier::T3 || HOST_ROOT.contains(&f.rule.code) {
+        if f.tier < Tier::T3 || is_host_root(f) {
             continue;
         }
         let Some(here) = scope(f) else { continue };

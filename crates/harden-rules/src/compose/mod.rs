@@ -16,7 +16,7 @@ mod network_not_segmented;
 mod no_new_privileges_missing;
 mod port_published_on_all_interfaces;
 pub use port_published_on_all_interfaces::on_loopback;
-mod privileged_container;
+pub(crate) mod privileged_container;
 pub(crate) mod resource_limits_missing;
 pub(crate) mod seccomp_profile_missing;
 mod security_profile_disabled;
