@@ -3,9 +3,9 @@
 //! edit to the anchor they all merge, when every user of that anchor needs it.
 
 pub(crate) mod capabilities_not_dropped;
-pub mod credential_mount;
+pub(crate) mod credential_mount;
 pub(crate) mod dangerous_capability_added;
-pub mod docker_socket_mounted;
+pub(crate) mod docker_socket_mounted;
 mod egress_unrestricted;
 mod host_access;
 pub use egress_unrestricted::{

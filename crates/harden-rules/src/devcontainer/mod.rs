@@ -12,7 +12,7 @@ mod host_namespace_shared;
 mod initialize_command;
 mod lifecycle_curl_pipe_shell;
 pub(crate) mod mounts;
-pub mod no_new_privileges_missing;
+pub(crate) mod no_new_privileges_missing;
 pub(crate) mod privileged_container;
 mod resource_limits_missing;
 pub mod run_args;
