@@ -95,6 +95,7 @@ impl Inside<'_> {
         out.extend(self.credential_checks());
         out.extend(self.socket_checks());
         out.extend(self.workspace_checks());
+        out.extend(self.agent_checks());
         out
     }
 

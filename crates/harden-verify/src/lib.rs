@@ -5,6 +5,7 @@
 //! This is a posture check, not an attestation: a compromised container can
 //! lie to the probes that run inside it (docs/verify.md).
 
+pub mod agents;
 pub mod caps;
 pub mod cli;
 pub mod expect;
@@ -48,11 +49,12 @@ pub enum Threat {
     AgentSockets,
     HostExecution,
     Egress,
+    AgentSettings,
     Expectation,
 }
 
 impl Threat {
-    pub const ALL: [Threat; 12] = [
+    pub const ALL: [Threat; 13] = [
         Threat::Capabilities,
         Threat::Syscalls,
         Threat::PrivilegeEscalation,
@@ -64,6 +66,7 @@ impl Threat {
         Threat::AgentSockets,
         Threat::HostExecution,
         Threat::Egress,
+        Threat::AgentSettings,
         Threat::Expectation,
     ];
 
@@ -81,6 +84,7 @@ impl Threat {
             Threat::AgentSockets => "agent-sockets",
             Threat::HostExecution => "host-execution",
             Threat::Egress => "egress",
+            Threat::AgentSettings => "agent-settings",
             Threat::Expectation => "promised-vs-running",
         }
     }
@@ -99,6 +103,9 @@ impl Threat {
             Threat::AgentSockets => "forwarded SSH/GPG agents and editor bridges to the host",
             Threat::HostExecution => "workspace files the host runs later",
             Threat::Egress => "network destinations the container can reach",
+            Threat::AgentSettings => {
+                "the coding agents' own sandbox and approval settings in force"
+            }
             Threat::Expectation => "what `harden check` promised against what runs",
         }
     }

@@ -462,3 +462,212 @@ fn expect_allows_a_root_container_with_a_non_root_remote_user() {
     );
     assert_eq!(df003("").status, Status::Red);
 }
+
+fn agent_report(root: &Path, extra_env: &[(&str, &str)]) -> Report {
+    let mut e = env(&[("HOME", "/home/node"), ("PATH", "/usr/local/bin:/usr/bin")]);
+    e.extend(env(extra_env));
+    inside_report(root, e, None)
+}
+
+fn evidence_of<'r>(r: &'r Report, id: &str) -> &'r str {
+    r.checks
+        .iter()
+        .find(|c| c.id == id)
+        .map_or("", |c| c.evidence.as_str())
+}
+
+fn executable(root: &Path, path: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    write(root, path, "#!/bin/sh\n");
+    let p = root.join(path.trim_start_matches('/'));
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn no_agent_no_agent_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    hardened_tree(dir.path());
+    let r = agent_report(dir.path(), &[]);
+    assert!(
+        r.checks.iter().all(|c| !c.id.starts_with("agent.")),
+        "{}",
+        r.to_text()
+    );
+}
+
+#[test]
+fn claude_layers_in_force_and_sandbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    hardened_tree(root);
+    executable(root, "/usr/local/bin/claude");
+    write(
+        root,
+        "/workspaces/project/.claude/settings.json",
+        r#"{"sandbox": {"enabled": true}, "permissions": {"defaultMode": "bypassPermissions"}}"#,
+    );
+    // Fails Claude's validation (trailing comma): skipped whole.
+    write(
+        root,
+        "/workspaces/project/.claude/settings.local.json",
+        r#"{"sandbox": {"enabled": false},}"#,
+    );
+    write(
+        root,
+        "/home/node/.claude/settings.json",
+        r#"{"sandbox": {"enabled": false}}"#,
+    );
+    let r = agent_report(root, &[]);
+    assert_eq!(
+        status_of(
+            &r,
+            "agent.claude.file:/workspaces/project/.claude/settings.local.json"
+        ),
+        Some(Status::Amber),
+        "{}",
+        r.to_text()
+    );
+    assert_eq!(
+        evidence_of(&r, "agent.claude.files"),
+        "in force, highest first: project /workspaces/project/.claude/settings.json, \
+         user /home/node/.claude/settings.json"
+    );
+    // The project's value wins over the user's; without bwrap it is not in force.
+    assert_eq!(status_of(&r, "agent.claude.sandbox"), Some(Status::Red));
+    assert!(evidence_of(&r, "agent.claude.sandbox").contains("bwrap is not on PATH"));
+    // A project file cannot make bypass the default.
+    assert_eq!(status_of(&r, "agent.claude.bypass"), Some(Status::Amber));
+
+    executable(root, "/usr/bin/bwrap");
+    let r = agent_report(root, &[]);
+    assert_eq!(status_of(&r, "agent.claude.sandbox"), Some(Status::Amber));
+    assert!(evidence_of(&r, "agent.claude.sandbox").contains("allowUnsandboxedCommands"));
+
+    write(
+        root,
+        "/workspaces/project/.claude/settings.json",
+        r#"{"sandbox": {"enabled": true, "allowUnsandboxedCommands": false}}"#,
+    );
+    write(
+        root,
+        "/etc/claude-code/managed-settings.json",
+        r#"{"permissions": {"disableBypassPermissionsMode": "disable"}}"#,
+    );
+    write(
+        root,
+        "/home/node/.claude/settings.json",
+        r#"{"permissions": {"defaultMode": "bypassPermissions"}}"#,
+    );
+    let r = agent_report(root, &[]);
+    assert_eq!(status_of(&r, "agent.claude.sandbox"), Some(Status::Green));
+    assert_eq!(status_of(&r, "agent.claude.bypass"), Some(Status::Green));
+    std::fs::remove_file(root.join("etc/claude-code/managed-settings.json")).unwrap();
+    let r = agent_report(root, &[]);
+    assert_eq!(status_of(&r, "agent.claude.bypass"), Some(Status::Red));
+    insta::assert_snapshot!("claude_agent_text", r.to_text());
+}
+
+#[test]
+fn claude_config_dir_and_default_sandbox_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    hardened_tree(root);
+    write(root, "/opt/claude/settings.json", r#"{"model": "x"}"#);
+    let r = agent_report(root, &[("CLAUDE_CONFIG_DIR", "/opt/claude")]);
+    assert_eq!(
+        evidence_of(&r, "agent.claude.files"),
+        "in force, highest first: user /opt/claude/settings.json"
+    );
+    assert_eq!(status_of(&r, "agent.claude.sandbox"), Some(Status::Amber));
+}
+
+#[test]
+fn codex_project_counts_once_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    hardened_tree(root);
+    write(
+        root,
+        "/workspaces/project/.codex/config.toml",
+        "sandbox_mode = \"danger-full-access\"\napproval_policy = \"never\"\n",
+    );
+    write(
+        root,
+        "/home/node/.codex/config.toml",
+        "sandbox_mode = \"workspace-write\"\n",
+    );
+    let r = agent_report(root, &[]);
+    assert_eq!(status_of(&r, "agent.codex.sandbox"), Some(Status::Green));
+    assert!(
+        evidence_of(&r, "agent.codex.files").contains("read once the project is trusted"),
+        "{}",
+        r.to_text()
+    );
+    assert_eq!(status_of(&r, "agent.codex.approval"), None);
+
+    write(
+        root,
+        "/home/node/.codex/config.toml",
+        "sandbox_mode = \"workspace-write\"\n[projects.\"/workspaces/project\"]\ntrust_level = \"trusted\"\n",
+    );
+    let r = agent_report(root, &[]);
+    assert_eq!(status_of(&r, "agent.codex.sandbox"), Some(Status::Amber));
+    assert_eq!(status_of(&r, "agent.codex.approval"), Some(Status::Amber));
+
+    write(
+        root,
+        "/etc/codex/requirements.toml",
+        "allowed_sandbox_modes = [\"read-only\", \"workspace-write\"]\n",
+    );
+    let r = agent_report(root, &[]);
+    assert_eq!(status_of(&r, "agent.codex.sandbox"), Some(Status::Green));
+    insta::assert_snapshot!("codex_agent_text", r.to_text());
+}
+
+#[test]
+fn opencode_and_hermes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    hardened_tree(root);
+    write(
+        root,
+        "/home/node/.config/opencode/opencode.json",
+        r#"{"permission": {"bash": "ask"}}"#,
+    );
+    write(
+        root,
+        "/workspaces/project/opencode.jsonc",
+        "{\n  // the repository's own\n  \"permission\": {\"bash\": {\"*\": \"allow\"}},\n}\n",
+    );
+    write(
+        root,
+        "/home/node/.hermes/config.yaml",
+        "approvals:\n  mode: off\n",
+    );
+    let r = agent_report(root, &[]);
+    assert_eq!(
+        status_of(&r, "agent.opencode.permission"),
+        Some(Status::Amber),
+        "{}",
+        r.to_text()
+    );
+    assert!(
+        evidence_of(&r, "agent.opencode.permission").contains("/workspaces/project/opencode.jsonc")
+    );
+    assert_eq!(status_of(&r, "agent.hermes.approvals"), Some(Status::Red));
+    write(
+        root,
+        "/home/node/.hermes/config.yaml",
+        "approvals:\n  mode: manual\n",
+    );
+    write(root, "/workspaces/project/opencode.jsonc", "{}");
+    let r = agent_report(root, &[("HERMES_YOLO_MODE", "1")]);
+    assert_eq!(status_of(&r, "agent.hermes.approvals"), Some(Status::Green));
+    assert_eq!(status_of(&r, "agent.hermes.yolo"), Some(Status::Red));
+    // The project's file sets nothing: the user's ask holds.
+    assert_eq!(
+        status_of(&r, "agent.opencode.permission"),
+        Some(Status::Green)
+    );
+    insta::assert_snapshot!("opencode_hermes_agent_text", r.to_text());
+}
