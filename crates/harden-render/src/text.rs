@@ -98,43 +98,48 @@ pub fn write_diff(
 
 pub fn write_diff_summary(out: &mut impl Write, outcomes: &[(String, FileOutcome)]) {
     for (path, o) in outcomes {
-        for f in &o.applied {
-            let fix = f.fix.as_ref().expect("applied findings have fixes");
-            let _ = writeln!(
-                out,
-                "{}:{}: {} ({}, tier {}): {}",
-                p(path),
-                f.start_pos,
-                f.rule.code,
-                fix.applicability,
-                f.tier,
-                p(&fix.title)
-            );
-        }
-        for f in o.remaining.iter() {
-            let what = match (&f.fix, &f.note) {
-                (Some(fix), _) => format!("not applied ({}): {}", fix.applicability, fix.title),
-                (None, Some(note)) => format!("no automatic fix: {note}"),
-                (None, None) => "no automatic fix".to_string(),
-            };
-            let _ = writeln!(
-                out,
-                "{}:{}: {} {}: {}",
-                p(path),
-                f.start_pos,
-                f.rule.code,
-                p(&f.message),
-                p(&what)
-            );
-        }
-        if !o.converged {
-            let _ = writeln!(
-                out,
-                "{}: fixes did not settle within {} passes",
-                p(path),
-                harden_engine::MAX_PASSES
-            );
-        }
+        write_file_diff_summary(out, path, o);
+    }
+}
+
+/// One file's lines of the diff summary: what was applied, what remains.
+pub fn write_file_diff_summary(out: &mut impl Write, path: &str, o: &FileOutcome) {
+    for f in &o.applied {
+        let fix = f.fix.as_ref().expect("applied findings have fixes");
+        let _ = writeln!(
+            out,
+            "{}:{}: {} ({}, tier {}): {}",
+            p(path),
+            f.start_pos,
+            f.rule.code,
+            fix.applicability,
+            f.tier,
+            p(&fix.title)
+        );
+    }
+    for f in o.remaining.iter() {
+        let what = match (&f.fix, &f.note) {
+            (Some(fix), _) => format!("not applied ({}): {}", fix.applicability, fix.title),
+            (None, Some(note)) => format!("no automatic fix: {note}"),
+            (None, None) => "no automatic fix".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "{}:{}: {} {}: {}",
+            p(path),
+            f.start_pos,
+            f.rule.code,
+            p(&f.message),
+            p(&what)
+        );
+    }
+    if !o.converged {
+        let _ = writeln!(
+            out,
+            "{}: fixes did not settle within {} passes",
+            p(path),
+            harden_engine::MAX_PASSES
+        );
     }
 }
 
@@ -148,23 +153,44 @@ pub fn plural(n: usize, word: &str) -> String {
 }
 
 pub fn write_check_summary(out: &mut impl Write, outcomes: &[(String, FileOutcome)], files: usize) {
-    let findings: usize = outcomes.iter().map(|(_, o)| o.findings.len()).sum();
-    let fixable: usize = outcomes
-        .iter()
-        .flat_map(|(_, o)| &o.findings)
-        .filter(|f| {
-            f.fix
-                .as_ref()
-                .is_some_and(|x| x.applicability > harden_core::Applicability::DisplayOnly)
-        })
-        .count();
-    let _ = writeln!(
-        out,
-        "{} ({fixable} fixable) in {}",
-        plural(findings, "finding"),
-        plural(files, "file")
-    );
+    let mut tally = CheckTally::default();
+    for (_, o) in outcomes {
+        tally.add(&o.findings);
+    }
+    tally.write(out, files);
     write_host_root(out, outcomes.iter().map(|(p, o)| (p, &o.findings)));
+}
+
+/// The counts of a check summary, added up file by file.
+#[derive(Debug, Default)]
+pub struct CheckTally {
+    pub findings: usize,
+    pub fixable: usize,
+}
+
+impl CheckTally {
+    pub fn add(&mut self, findings: &[Finding]) {
+        self.findings += findings.len();
+        self.fixable += findings
+            .iter()
+            .filter(|f| {
+                f.fix
+                    .as_ref()
+                    .is_some_and(|x| x.applicability > harden_core::Applicability::DisplayOnly)
+            })
+            .count();
+    }
+
+    /// `3 findings (2 fixable) in 4 files`.
+    pub fn write(&self, out: &mut impl Write, files: usize) {
+        let _ = writeln!(
+            out,
+            "{} ({} fixable) in {}",
+            plural(self.findings, "finding"),
+            self.fixable,
+            plural(files, "file")
+        );
+    }
 }
 
 /// One line per container with a path to host root, which every other

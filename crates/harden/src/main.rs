@@ -327,26 +327,34 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
         _ => Applicability::Unsafe,
     };
     let mut stdout = std::io::stdout().lock();
+    let text = format == harden_render::Format::Text;
+    // Machine formats need every file for one document; text streams, and
+    // keeps only the summary lines of a file once it is printed.
     let mut outcomes: Vec<(String, FileOutcome)> = Vec::new();
-    for file in &files {
-        let result = read_within(&file.path, &file.root, &file.display).and_then(|text| {
+    let mut tally = output::CheckTally::default();
+    let mut summary: Vec<u8> = Vec::new();
+    let mut reportable = false;
+    let mut write_error: Option<std::io::Error> = None;
+    let work = |file: &Discovered| {
+        read_within(&file.path, &file.root, &file.display).and_then(|text| {
             let mut decide = |f: &harden_core::Finding, _: &str, _: &str| match (&diff, &f.fix) {
                 (Some(_), Some(fix)) if fix.applicability >= min => Decision::Apply,
                 _ => Decision::Skip,
             };
             process_file(file, &text, &settings, &mut decide)
-        });
-        match result {
-            Ok(outcome) => outcomes.push((file.display.clone(), outcome)),
+        })
+    };
+    let consume = |i: usize, result: Result<FileOutcome, FileError>| {
+        let path = &files[i].display;
+        let outcome = match result {
+            Ok(outcome) => outcome,
             Err(e) => {
                 errored = true;
                 eprintln!("{e}");
                 problems.push(e);
+                return true;
             }
-        }
-    }
-    let mut reportable = false;
-    for (path, outcome) in &outcomes {
+        };
         for (at, problem) in &outcome.suppression_problems {
             reportable = true;
             eprintln!(
@@ -371,18 +379,6 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
             eprintln!("{e}");
             problems.push(e);
         }
-        let written = match (format, diff) {
-            (harden_render::Format::Text, None) => {
-                output::write_findings(&mut stdout, path, &outcome.findings)
-            }
-            (harden_render::Format::Text, Some(_)) => {
-                output::write_diff(&mut stdout, path, outcome, color)
-            }
-            _ => Ok(()),
-        };
-        if let Err(e) = written {
-            return write_failed(&e);
-        }
         let findings = if diff.is_some() {
             &outcome.remaining
         } else {
@@ -392,6 +388,38 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
             || findings
                 .iter()
                 .any(|f| f.rule.severity >= Severity::Warning);
+        if !text {
+            outcomes.push((path.clone(), outcome));
+            return true;
+        }
+        let written = match diff {
+            None => {
+                tally.add(&outcome.findings);
+                output::write_host_root(&mut summary, std::iter::once((path, &outcome.findings)));
+                output::write_findings(&mut stdout, path, &outcome.findings)
+            }
+            Some(_) => {
+                output::write_file_diff_summary(&mut summary, path, &outcome);
+                output::write_diff(&mut stdout, path, &outcome, color)
+            }
+        };
+        match written {
+            Ok(()) => true,
+            Err(e) => {
+                write_error = Some(e);
+                false
+            }
+        }
+    };
+    harden_engine::ordered::for_each_ordered(
+        &files,
+        harden_engine::ordered::threads(),
+        64,
+        work,
+        consume,
+    );
+    if let Some(e) = write_error {
+        return write_failed(&e);
     }
     if format != harden_render::Format::Text {
         let rules: Vec<&'static harden_core::RuleMeta> = settings
@@ -415,12 +443,12 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
         }
     }
     let _ = stdout.flush();
-    if format != harden_render::Format::Text {
-        // Machine formats carry everything on stdout; no summary.
-    } else if diff.is_some() {
-        output::write_diff_summary(&mut std::io::stderr().lock(), &outcomes);
-    } else {
-        output::write_check_summary(&mut std::io::stderr().lock(), &outcomes, files.len());
+    if text {
+        let mut stderr = std::io::stderr().lock();
+        if diff.is_none() {
+            tally.write(&mut stderr, files.len());
+        }
+        let _ = stderr.write_all(&summary);
     }
     if errored {
         EXIT_ERROR

@@ -7,7 +7,8 @@ use harden_core::Tier;
 use harden_profile::Profile;
 
 pub use harden_render::text::{
-    new_file_path, plural, write_check_summary, write_diff, write_diff_summary, write_findings,
+    new_file_path, plural, write_diff, write_file_diff_summary, write_findings, write_host_root,
+    CheckTally,
 };
 
 pub fn write_profile(out: &mut impl Write, profile: &Profile) -> io::Result<()> {

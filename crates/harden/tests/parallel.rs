@@ -1,0 +1,73 @@
+//! Files are processed on several threads; the output is the same, byte for
+//! byte, as on one thread, in every format.
+
+mod common;
+
+use common::{repo_root, BIN};
+use std::process::{Command, Output, Stdio};
+
+fn run(threads: &str, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(repo_root())
+        .env("NO_COLOR", "1")
+        .env("HARDEN_THREADS", threads)
+        .stdin(Stdio::null())
+        .output()
+        .expect("harden runs")
+}
+
+#[test]
+fn output_is_the_same_on_one_and_several_threads() {
+    for args in [
+        &[
+            "check",
+            "--tier",
+            "4",
+            "--no-config",
+            "tests/fixtures",
+            "examples",
+        ][..],
+        &[
+            "diff",
+            "--tier",
+            "4",
+            "--no-config",
+            "tests/fixtures",
+            "examples",
+        ],
+        &[
+            "check",
+            "--tier",
+            "4",
+            "--no-config",
+            "--format",
+            "json",
+            "tests/fixtures",
+        ],
+        &[
+            "diff",
+            "--tier",
+            "2",
+            "--no-config",
+            "--format",
+            "sarif",
+            "tests/fixtures",
+        ],
+    ] {
+        let one = run("1", args);
+        assert!(one.stdout.len() > 1000, "{args:?}: little output");
+        for threads in ["2", "5"] {
+            let many = run(threads, args);
+            assert_eq!(one.status.code(), many.status.code(), "{args:?}");
+            assert!(
+                one.stdout == many.stdout,
+                "{args:?}: stdout differs on {threads} threads"
+            );
+            assert!(
+                one.stderr == many.stderr,
+                "{args:?}: stderr differs on {threads} threads"
+            );
+        }
+    }
+}
