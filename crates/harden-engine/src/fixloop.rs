@@ -229,8 +229,8 @@ pub(crate) fn run<D: Document>(
         findings = check(&doc, ALL);
         locate(&mut findings, &current);
     }
-    let mut remaining = check(&doc, ALL);
-    locate(&mut remaining, &current);
+    // Every pass ends with `findings` checked on `doc` as it now is.
+    let mut remaining = findings;
     let mut initial = initial;
     harden_rules::moot::annotate(&mut initial);
     harden_rules::moot::annotate(&mut remaining);

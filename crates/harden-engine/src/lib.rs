@@ -25,7 +25,7 @@ pub use write::{
     execute, new_file_state, resolve_target, write_fixed, NewFileState, WritePlan, Written,
 };
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use harden_core::{FileKind, Finding, FixInputs, LineIndex, Tier};
@@ -77,7 +77,16 @@ impl Settings {
     /// The rules that run, with the tier each runs in: the profile's rules up
     /// to the tier, less the ones switched off, plus the ones switched on.
     pub fn active_rules(&self) -> Vec<(&'static RuleDef, Tier)> {
-        let rules = harden_rules::all_rules();
+        type Rules = (
+            Vec<&'static RuleDef>,
+            HashMap<&'static str, &'static RuleDef>,
+        );
+        static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
+        let (rules, by_code) = RULES.get_or_init(|| {
+            let rules = harden_rules::all_rules();
+            let by_code = rules.iter().map(|r| (r.meta.code, *r)).collect();
+            (rules, by_code)
+        });
         let switched = |code: &str| {
             self.rule_switches
                 .iter()
@@ -89,22 +98,21 @@ impl Settings {
             .rules_up_to(self.tier)
             .into_iter()
             .filter(|(code, _)| switched(code) != Some(false))
-            .filter_map(|(code, tier)| {
-                rules
-                    .iter()
-                    .find(|r| r.meta.code == code)
-                    .map(|r| (*r, tier))
-            })
+            .filter_map(|(code, tier)| by_code.get(code).map(|r| (*r, tier)))
             .collect();
-        for rule in &rules {
+        if !self.rule_switches.values().any(|on| *on) {
+            return active;
+        }
+        for rule in rules {
             let present = active.iter().any(|(r, _)| r.meta.code == rule.meta.code);
-            if switched(rule.meta.code) == Some(true) && !present {
-                let tier = self
-                    .profile
-                    .tier_of(rule.meta.code)
-                    .unwrap_or(rule.meta.tier);
-                active.push((*rule, tier));
+            if switched(rule.meta.code) != Some(true) || present {
+                continue;
             }
+            let tier = self
+                .profile
+                .tier_of(rule.meta.code)
+                .unwrap_or(rule.meta.tier);
+            active.push((*rule, tier));
         }
         active
     }

@@ -240,7 +240,7 @@ pub struct UsernsParams {
 
 /// The generated seccomp profile (tier 3): Docker's default minus
 /// `extra_denied`, plus `allow`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeccompParams {
     pub file_name: String,

@@ -174,9 +174,24 @@ pub fn generate(profile: &Profile) -> SeccompProfile {
 }
 
 /// The profile as Docker's seccomp JSON, pretty-printed with a final newline.
+/// Built once per set of parameters: a run asks for it for every finding
+/// and every verification.
 pub fn profile_json(profile: &Profile) -> String {
+    // What `generate` reads: the seccomp parameters and the tier-1 capabilities.
+    type Built = Vec<((harden_profile::SeccompParams, Vec<String>), String)>;
+    static BUILT: std::sync::Mutex<Built> = std::sync::Mutex::new(Vec::new());
+    let key = (profile.seccomp.clone(), tier1_caps(profile));
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, text)) = built.iter().find(|(k, _)| *k == key) {
+        return text.clone();
+    }
     let mut text = serde_json::to_string_pretty(&generate(profile)).expect("serialisable");
     text.push('\n');
+    // A few parameter sets at most in one process (tests use several).
+    if built.len() >= 8 {
+        built.remove(0);
+    }
+    built.push((key, text.clone()));
     text
 }
 

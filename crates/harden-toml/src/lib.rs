@@ -14,6 +14,9 @@ pub struct TomlDoc {
     text: String,
     spanned: toml_edit::Document<String>,
     source: SourceText,
+    /// The document for editing, parsed on the first edit; `None` when
+    /// `toml_edit` would not give this file's bytes back unedited.
+    editable: std::sync::OnceLock<Option<DocumentMut>>,
 }
 
 impl Document for TomlDoc {
@@ -56,6 +59,7 @@ impl Document for TomlDoc {
             text: text.to_string(),
             spanned,
             source: SourceText::of(text),
+            editable: std::sync::OnceLock::new(),
         })
     }
 
@@ -169,10 +173,11 @@ impl TomlDoc {
             }
             s
         };
-        let mut doc: DocumentMut = self.text.parse().ok()?;
-        if render(&doc) != self.text {
-            return None;
-        }
+        let pristine = self.editable.get_or_init(|| {
+            let doc: DocumentMut = self.text.parse().ok()?;
+            (render(&doc) == self.text).then_some(doc)
+        });
+        let mut doc = pristine.clone()?;
         f(&mut doc)?;
         let out = render(&doc);
         Some(splice(&self.text, &out).into_iter().collect())
