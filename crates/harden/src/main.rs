@@ -326,7 +326,9 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
         Some(FixLevel::Safe) => Applicability::Safe,
         _ => Applicability::Unsafe,
     };
-    let mut stdout = std::io::stdout().lock();
+    // Buffered, and flushed after each file only for a person watching.
+    let interactive = std::io::stdout().is_terminal();
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let text = format == harden_render::Format::Text;
     // Machine formats need every file for one document; text streams, and
     // keeps only the summary lines of a file once it is printed.
@@ -403,6 +405,10 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
                 output::write_diff(&mut stdout, path, &outcome, color)
             }
         };
+        let written = written.and_then(|()| match interactive {
+            true => stdout.flush(),
+            false => Ok(()),
+        });
         match written {
             Ok(()) => true,
             Err(e) => {
@@ -442,7 +448,9 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
             return write_failed(&e);
         }
     }
-    let _ = stdout.flush();
+    if let Err(e) = stdout.flush() {
+        return write_failed(&e);
+    }
     if text {
         let mut stderr = std::io::stderr().lock();
         if diff.is_none() {
