@@ -155,12 +155,17 @@ pub fn process_file(
 ) -> Result<FileOutcome, FileError> {
     let dir = file.path.parent().unwrap_or(Path::new("."));
     // What is on disk where each new file would go, looked at once.
-    let mut states: BTreeMap<(String, String), Result<NewFileState, String>> = BTreeMap::new();
+    // A file has few new files (a seccomp profile of ~50 KB asked for by
+    // every fix that loads it), so a list looked up without copying them.
+    type State = (String, String, Result<NewFileState, String>);
+    let mut states: Vec<State> = Vec::new();
     let mut state_of = |rel: &str, content: &str| {
-        states
-            .entry((rel.to_string(), content.to_string()))
-            .or_insert_with(|| new_file_state(dir, &file.root, rel, content))
-            .clone()
+        if let Some((_, _, state)) = states.iter().find(|(r, c, _)| r == rel && c == content) {
+            return state.clone();
+        }
+        let state = new_file_state(dir, &file.root, rel, content);
+        states.push((rel.to_string(), content.to_string(), state.clone()));
+        state
     };
     // A fix whose new files the tree gets in the way of is never offered:
     // the file it would reference is not the one it means.
