@@ -74,6 +74,11 @@ pub fn resolve_within(path: &Path, root: &Path) -> Result<PathBuf, Refusal> {
             return Err(Refusal::Outside);
         }
     }
+    // Nothing there (the usual answer for a compose file name looked
+    // for): one stat instead of a readlink per path component.
+    if std::fs::symlink_metadata(&abs).is_err() {
+        return Err(Refusal::Missing);
+    }
     match std::fs::canonicalize(&abs) {
         Ok(real) if real.starts_with(root) => Ok(real),
         Ok(_) => Err(Refusal::Outside),
