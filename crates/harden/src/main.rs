@@ -331,7 +331,7 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let text = format == harden_render::Format::Text;
     // Machine formats need every file for one document; text streams, and
-    // keeps only the summary lines of a file once it is printed.
+    // keeps only the check summary's host-root lines of a file once it is printed.
     let mut outcomes: Vec<(String, FileOutcome)> = Vec::new();
     let mut tally = output::CheckTally::default();
     let mut summary: Vec<u8> = Vec::new();
@@ -401,8 +401,12 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
                 output::write_findings(&mut stdout, path, &outcome.findings)
             }
             Some(_) => {
-                output::write_file_diff_summary(&mut summary, path, &outcome);
-                output::write_diff(&mut stdout, path, &outcome, color)
+                // A file's summary follows its diff: every applied fix of a
+                // large tree is too much to hold until the end.
+                let diff = output::write_diff(&mut stdout, path, &outcome, color);
+                let _ = stdout.flush();
+                output::write_file_diff_summary(&mut std::io::stderr().lock(), path, &outcome);
+                diff
             }
         };
         let written = written.and_then(|()| match interactive {
