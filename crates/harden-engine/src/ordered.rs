@@ -14,17 +14,20 @@ pub fn threads() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
+type Outcome<R> = std::thread::Result<R>;
+
 struct State<R> {
     next_to_claim: usize,
     next_to_hand_on: usize,
-    ready: BTreeMap<usize, R>,
+    ready: BTreeMap<usize, Outcome<R>>,
     stop: bool,
 }
 
 /// Runs `work` on each item on up to `threads` threads and calls `consume`
 /// with each result in item order, on the calling thread. A worker does not
 /// start item `i` until item `i - window` has been handed on. `consume`
-/// returning `false` stops the rest (items already started finish).
+/// returning `false` stops the rest (items already started finish). A
+/// panic in `work` stops the rest and goes on in the caller, never a hang.
 pub fn for_each_ordered<T, R, W, C>(
     items: &[T],
     threads: usize,
@@ -71,7 +74,8 @@ pub fn for_each_ordered<T, R, W, C>(
                     s.next_to_claim += 1;
                     s.next_to_claim - 1
                 };
-                let result = work(&items[i]);
+                let result =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&items[i])));
                 state
                     .lock()
                     .expect("no worker panics holding the lock")
@@ -84,7 +88,13 @@ pub fn for_each_ordered<T, R, W, C>(
         while s.next_to_hand_on < items.len() {
             let i = s.next_to_hand_on;
             match s.ready.remove(&i) {
-                Some(result) => {
+                Some(Err(panic)) => {
+                    s.stop = true;
+                    drop(s);
+                    changed.notify_all();
+                    std::panic::resume_unwind(panic);
+                }
+                Some(Ok(result)) => {
                     s.next_to_hand_on += 1;
                     drop(s);
                     changed.notify_all();
@@ -158,6 +168,24 @@ mod tests {
         assert_eq!(running.load(Ordering::SeqCst), 100);
         // `handed_on` counts in `consume`, a moment after the window moved.
         assert!(max_ahead.load(Ordering::SeqCst) <= 6, "{max_ahead:?}");
+    }
+
+    #[test]
+    fn a_panic_in_the_work_reaches_the_caller() {
+        let items: Vec<usize> = (0..100).collect();
+        let caught = std::panic::catch_unwind(|| {
+            for_each_ordered(
+                &items,
+                2,
+                4,
+                |&i| {
+                    assert!(i != 7, "item seven");
+                    i
+                },
+                |_, _| true,
+            )
+        });
+        assert!(caught.is_err());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use harden_profile::Profile;
     version,
     about = "Harden the places where AI coding agents run",
     long_about = None,
-    after_help = "Exit codes:\n  0  nothing to report (also when the reader of the output goes away)\n  1  findings, or fixes to show or left to apply\n  2  a usage, parse or I/O error; the other files are still processed\n\nErrors read `path:line:col: message` on stderr."
+    after_help = "Exit codes:\n  0  nothing to report (also when the reader of the output goes away)\n  1  findings, or fixes to show or left to apply\n  2  a usage, parse or I/O error; the other files are still processed\n\nErrors read `path:line:col: message` on stderr.\n\nFiles are processed on all cores (HARDEN_THREADS=N to set how many); output comes in the order the files were found."
 )]
 struct Cli {
     #[command(subcommand)]
