@@ -2,11 +2,9 @@
 //! settings files each agent would load, in its order of precedence, and
 //! whether its sandbox and approval gate are on in the value that wins.
 
-use harden_core::Document;
-use harden_jsonc::JsoncDoc;
+use harden_core::FileKind;
+use harden_engine::parse_value;
 use harden_rules::claude::{schema_errors, strict_json};
-use harden_toml::TomlDoc;
-use harden_yaml::YamlDoc;
 use serde_json::Value;
 
 use crate::inside::Inside;
@@ -38,6 +36,25 @@ fn winning<'l>(layers: &'l [Layer], keys: &[&str]) -> Option<(&'l Value, &'l Lay
         }
         Some((v, l))
     })
+}
+
+fn agent_check(id: impl Into<String>, status: Status, evidence: impl Into<String>) -> Check {
+    Check::new(id, Threat::AgentSettings, status, evidence)
+}
+
+/// An amber check for each file the agent would not load, with why.
+fn unloadable(agent: &str, layers: &[Layer], consequence: &str) -> Vec<Check> {
+    layers
+        .iter()
+        .filter_map(|l| {
+            let why = l.value.as_ref().err()?;
+            Some(agent_check(
+                format!("agent.{agent}.file:{}", l.path),
+                Status::Amber,
+                format!("{}: {consequence}: {why}", l.label()),
+            ))
+        })
+        .collect()
 }
 
 fn in_force(layers: &[Layer]) -> String {
@@ -90,7 +107,7 @@ impl Inside<'_> {
     fn layers(
         &self,
         candidates: Vec<(&'static str, String)>,
-        parse: fn(&str) -> Result<Value, String>,
+        parse: impl Fn(&str) -> Result<Value, String>,
     ) -> Vec<Layer> {
         let mut out = Vec::new();
         for (name, path) in candidates {
@@ -131,23 +148,14 @@ impl Inside<'_> {
         if all.is_empty() && !self.on_path("claude") && !self.exists(&config) {
             return Vec::new();
         }
-        let mut out = Vec::new();
-        for l in all.iter().filter(|l| l.value.is_err()) {
-            out.push(Check::new(
-                format!("agent.claude.file:{}", l.path),
-                Threat::AgentSettings,
-                Status::Amber,
-                format!(
-                    "{}: Claude Code skips this file whole, deny rules included: {}",
-                    l.label(),
-                    l.value.as_ref().err().map_or("", String::as_str)
-                ),
-            ));
-        }
+        let mut out = unloadable(
+            "claude",
+            &all,
+            "Claude Code skips this file whole, deny rules included",
+        );
         let layers: Vec<Layer> = all.into_iter().filter(|l| l.value.is_ok()).collect();
-        out.push(Check::new(
+        out.push(agent_check(
             "agent.claude.files",
-            Threat::AgentSettings,
             Status::Green,
             if layers.is_empty() {
                 "no valid settings file: Claude Code's defaults apply".to_string()
@@ -191,12 +199,7 @@ impl Inside<'_> {
                 "sandbox.enabled is not set: Claude Code's sandbox is off".to_string(),
             ),
         };
-        out.push(Check::new(
-            "agent.claude.sandbox",
-            Threat::AgentSettings,
-            sandbox.0,
-            sandbox.1,
-        ));
+        out.push(agent_check("agent.claude.sandbox", sandbox.0, sandbox.1));
         // A repository's files cannot make bypass mode the default.
         let trusted: Vec<Layer> = layers
             .into_iter()
@@ -219,12 +222,7 @@ impl Inside<'_> {
                     .to_string(),
             ),
         };
-        out.push(Check::new(
-            "agent.claude.bypass",
-            Threat::AgentSettings,
-            bypass.0,
-            bypass.1,
-        ));
+        out.push(agent_check("agent.claude.bypass", bypass.0, bypass.1));
         out
     }
 
@@ -237,10 +235,10 @@ impl Inside<'_> {
         }
         candidates.push(("user", format!("{home}/config.toml")));
         candidates.push(("system", "/etc/codex/config.toml".to_string()));
-        let all = self.layers(candidates, parse_toml);
+        let all = self.layers(candidates, parse_as(FileKind::CodexConfig));
         let requirements = self.layers(
             vec![("managed", "/etc/codex/requirements.toml".to_string())],
-            parse_toml,
+            parse_as(FileKind::CodexConfig),
         );
         if all.is_empty()
             && requirements.is_empty()
@@ -249,19 +247,9 @@ impl Inside<'_> {
         {
             return Vec::new();
         }
-        let mut out = Vec::new();
-        for l in all.iter().chain(&requirements).filter(|l| l.value.is_err()) {
-            out.push(Check::new(
-                format!("agent.codex.file:{}", l.path),
-                Threat::AgentSettings,
-                Status::Amber,
-                format!(
-                    "{}: not valid TOML, Codex refuses or ignores it: {}",
-                    l.label(),
-                    l.value.as_ref().err().map_or("", String::as_str)
-                ),
-            ));
-        }
+        let consequence = "not valid TOML, Codex refuses or ignores it";
+        let mut out = unloadable("codex", &all, consequence);
+        out.extend(unloadable("codex", &requirements, consequence));
         // A project file counts only once the user config trusts the folder.
         let workspace = self
             .workspace
@@ -278,18 +266,16 @@ impl Inside<'_> {
                     )) == Some(&Value::String("trusted".into()))
                 })
         });
+        let untrusted_project =
+            project.filter(|_| !trusted && all.iter().any(|l| l.name == "project"));
         let layers: Vec<Layer> = all
             .into_iter()
             .filter(|l| l.value.is_ok() && (l.name != "project" || trusted))
             .collect();
-        out.push(Check::new(
+        out.push(agent_check(
             "agent.codex.files",
-            Threat::AgentSettings,
             Status::Green,
-            match (
-                layers.is_empty(),
-                project.filter(|p| self.path(p).is_file() && !trusted),
-            ) {
+            match (layers.is_empty(), untrusted_project) {
                 (true, None) => "no config file: Codex's defaults apply".to_string(),
                 (true, Some(p)) => {
                     format!("only the project's {p}, which Codex reads once the project is trusted")
@@ -314,17 +300,11 @@ impl Inside<'_> {
             Some((v, l)) => (Status::Green, format!("sandbox_mode {} in {}", shown(v), l.label())),
             None => (Status::Green, "sandbox_mode is not set: read-only, workspace-write once the project is trusted".to_string()),
         };
-        out.push(Check::new(
-            "agent.codex.sandbox",
-            Threat::AgentSettings,
-            sandbox.0,
-            sandbox.1,
-        ));
+        out.push(agent_check("agent.codex.sandbox", sandbox.0, sandbox.1));
         if let Some((v, l)) = winning(&layers, &["approval_policy"]).filter(|(v, _)| *v == "never")
         {
-            out.push(Check::new(
+            out.push(agent_check(
                 "agent.codex.approval",
-                Threat::AgentSettings,
                 Status::Amber,
                 format!(
                     "approval_policy {} in {}: Codex never asks before a command",
@@ -358,27 +338,14 @@ impl Inside<'_> {
         for name in ["opencode.jsonc", "opencode.json"] {
             candidates.push(("user", format!("{config}/{name}")));
         }
-        let all = self.layers(candidates, parse_jsonc);
+        let all = self.layers(candidates, parse_as(FileKind::OpencodeConfig));
         if all.is_empty() && !self.on_path("opencode") {
             return Vec::new();
         }
-        let mut out = Vec::new();
-        for l in all.iter().filter(|l| l.value.is_err()) {
-            out.push(Check::new(
-                format!("agent.opencode.file:{}", l.path),
-                Threat::AgentSettings,
-                Status::Amber,
-                format!(
-                    "{}: not valid JSONC: {}",
-                    l.label(),
-                    l.value.as_ref().err().map_or("", String::as_str)
-                ),
-            ));
-        }
+        let mut out = unloadable("opencode", &all, "not valid JSONC");
         let layers: Vec<Layer> = all.into_iter().filter(|l| l.value.is_ok()).collect();
-        out.push(Check::new(
+        out.push(agent_check(
             "agent.opencode.files",
-            Threat::AgentSettings,
             Status::Green,
             if layers.is_empty() {
                 "no valid config file: OpenCode's defaults apply (every tool allowed; it has no sandbox of its own)".to_string()
@@ -412,9 +379,8 @@ impl Inside<'_> {
                 "no permission set: OpenCode allows every tool by default".to_string(),
             ),
         };
-        out.push(Check::new(
+        out.push(agent_check(
             "agent.opencode.permission",
-            Threat::AgentSettings,
             permission.0,
             permission.1,
         ));
@@ -423,7 +389,10 @@ impl Inside<'_> {
 
     fn hermes_checks(&self) -> Vec<Check> {
         let home = self.home_dir("HERMES_HOME", ".hermes");
-        let layers = self.layers(vec![("user", format!("{home}/config.yaml"))], parse_yaml);
+        let layers = self.layers(
+            vec![("user", format!("{home}/config.yaml"))],
+            parse_as(FileKind::HermesConfig),
+        );
         if layers.is_empty() && !self.on_path("hermes") {
             return Vec::new();
         }
@@ -453,16 +422,14 @@ impl Inside<'_> {
             ),
         };
         if self.env.get("HERMES_YOLO_MODE").is_some_and(|v| v == "1") {
-            out.push(Check::new(
+            out.push(agent_check(
                 "agent.hermes.yolo",
-                Threat::AgentSettings,
                 Status::Red,
                 "HERMES_YOLO_MODE=1: approvals are off",
             ));
         }
-        out.push(Check::new(
+        out.push(agent_check(
             "agent.hermes.approvals",
-            Threat::AgentSettings,
             approvals.0,
             approvals.1,
         ));
@@ -479,22 +446,9 @@ fn parse_claude(text: &str) -> Result<Value, String> {
     }
 }
 
-fn parse_toml(text: &str) -> Result<Value, String> {
-    TomlDoc::parse(text)
-        .map(|d| d.value())
-        .map_err(|e| e.to_string())
-}
-
-fn parse_jsonc(text: &str) -> Result<Value, String> {
-    JsoncDoc::parse(text)
-        .map(|d| d.value())
-        .map_err(|e| e.to_string())
-}
-
-fn parse_yaml(text: &str) -> Result<Value, String> {
-    YamlDoc::parse(text)
-        .map(|d| d.value())
-        .map_err(|e| e.to_string())
+/// The value of a file of `kind`, or why it does not parse.
+fn parse_as(kind: FileKind) -> impl Fn(&str) -> Result<Value, String> {
+    move |text| parse_value(kind, text).map_err(|e| e.to_string())
 }
 
 /// A value for a message: a string without its quotes.
