@@ -96,12 +96,6 @@ pub fn write_diff(
     Ok(())
 }
 
-pub fn write_diff_summary(out: &mut impl Write, outcomes: &[(String, FileOutcome)]) {
-    for (path, o) in outcomes {
-        write_file_diff_summary(out, path, o);
-    }
-}
-
 /// One file's lines of the diff summary: what was applied, what remains.
 pub fn write_file_diff_summary(out: &mut impl Write, path: &str, o: &FileOutcome) {
     for f in &o.applied {
@@ -150,15 +144,6 @@ pub fn plural(n: usize, word: &str) -> String {
         _ if word.ends_with(['s', 'x']) => format!("{n} {word}es"),
         _ => format!("{n} {word}s"),
     }
-}
-
-pub fn write_check_summary(out: &mut impl Write, outcomes: &[(String, FileOutcome)], files: usize) {
-    let mut tally = CheckTally::default();
-    for (_, o) in outcomes {
-        tally.add(&o.findings);
-    }
-    tally.write(out, files);
-    write_host_root(out, outcomes.iter().map(|(p, o)| (p, &o.findings)));
 }
 
 /// The counts of a check summary, added up file by file.

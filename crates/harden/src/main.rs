@@ -400,19 +400,18 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
                 output::write_host_root(&mut summary, std::iter::once((path, &outcome.findings)));
                 output::write_findings(&mut stdout, path, &outcome.findings)
             }
-            Some(_) => {
-                // A file's summary follows its diff: every applied fix of a
-                // large tree is too much to hold until the end.
-                let diff = output::write_diff(&mut stdout, path, &outcome, color);
-                let _ = stdout.flush();
-                output::write_file_diff_summary(&mut std::io::stderr().lock(), path, &outcome);
-                diff
-            }
+            Some(_) => output::write_diff(&mut stdout, path, &outcome, color),
         };
-        let written = written.and_then(|()| match interactive {
+        // A diff's summary lines follow it on stderr (every applied fix of a
+        // large tree is too much to hold until the end), so its diff is
+        // flushed first.
+        let written = written.and_then(|()| match interactive || diff.is_some() {
             true => stdout.flush(),
             false => Ok(()),
         });
+        if diff.is_some() && written.is_ok() {
+            output::write_file_diff_summary(&mut std::io::stderr().lock(), path, &outcome);
+        }
         match written {
             Ok(()) => true,
             Err(e) => {
