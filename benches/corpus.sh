@@ -7,12 +7,9 @@ cd "$(dirname "$0")/.."
 shared=../shared/corpus
 tree=$(mktemp -d)
 trap 'rm -rf "$tree"' EXIT
-tail -n +2 "$shared/MANIFEST.tsv" | while IFS=$'\t' read -r file repo path commit kind _; do
-  case "$kind" in devcontainer-json|compose|dockerfile) ;; *) continue ;; esac
-  dest="$tree/${repo//\//__}@${commit:0:7}/$path"
-  mkdir -p "$(dirname "$dest")"
-  cp "$shared/$file" "$dest"
-done
+# shellcheck source=benches/layout.sh
+. benches/layout.sh
+layout_corpus "$shared" "$tree" devcontainer-json compose dockerfile
 cargo build --release -q -p harden
 bin=$PWD/target/release/harden
 echo "files: $(find "$tree" -type f | wc -l)"

@@ -155,15 +155,11 @@ declare -A set_kinds=(
   [dockerfile+compose]=" dockerfile compose "
   [all]=" devcontainer-json compose dockerfile "
 )
-tail -n +2 "$shared/MANIFEST.tsv" | while IFS=$'\t' read -r file repo path commit kind _; do
-  for set in "${SETS[@]}"; do
-    [[ ${set_kinds[$set]} == *" $kind "* ]] || continue
-    dest="$PEERS_WORK/sets/$set/${repo//\//__}@${commit:0:7}/$path"
-    mkdir -p "$(dirname "$dest")"
-    cp "$shared/$file" "$dest"
-  done
-done
+# shellcheck source=benches/layout.sh
+. benches/layout.sh
 for set in "${SETS[@]}"; do
+  # shellcheck disable=SC2086 # the kinds are words
+  layout_corpus "$shared" "$PEERS_WORK/sets/$set" ${set_kinds[$set]}
   (cd "$PEERS_WORK/sets/$set" && find . -type f -printf '%P\n' | LC_ALL=C sort) >"$PEERS_WORK/sets/$set.list"
 done
 
