@@ -64,7 +64,8 @@ pub(crate) fn config_value(text: &str) -> Option<serde_json::Value> {
 }
 
 /// For the devcontainer.json at `path` with `value`: in compose mode, the
-/// last file of `dockerComposeFile` that defines its service, with the
+/// first file of `dockerComposeFile` that defines its service (the one the
+/// compose rules add the service's keys to), with the
 /// compose rules that run on it (`compose_rules`).
 pub(crate) fn compose_target(
     path: &Path,
@@ -80,7 +81,6 @@ pub(crate) fn compose_target(
     let file = mode
         .files
         .iter()
-        .rev()
         .find(|f| defines_service(f, &service, root))?;
     let shown = file.to_string_lossy();
     Some(ComposeTarget {
@@ -349,9 +349,9 @@ mod tests {
         let text = std::fs::read_to_string(&config).unwrap();
         let target =
             compose_target(&config, root, &config_value(&text).unwrap(), vec!["CP001"]).unwrap();
-        assert!(target
-            .file
-            .ends_with(".devcontainer/docker-compose.extend.yml"));
+        // Both files define `app`: the first one owns its added keys.
+        assert!(target.file.ends_with("/docker-compose.yml"), "{target:?}");
+        assert!(!target.file.contains(".devcontainer"), "{target:?}");
         assert_eq!(target.service, "app");
         let tools = root.join(".devcontainer/tools/devcontainer.json");
         let text = std::fs::read_to_string(&tools).unwrap();

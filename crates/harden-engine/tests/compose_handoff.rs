@@ -104,10 +104,13 @@ fn devcontainer_findings_are_left_to_the_compose_rules() {
             );
         }
     }
-    // The compose rules report the same things on the services.
+    // The compose rules report the same things on the services, in the
+    // file that defines them first: the merged project gets each key once.
+    let base = codes(outcome(&all, "/docker-compose.yml"));
     let extend = codes(outcome(&all, "docker-compose.extend.yml"));
     for code in ["CP001", "CP002", "CP012"] {
-        assert!(extend.contains(&code), "{extend:?}");
+        assert!(base.contains(&code), "{base:?}");
+        assert!(!extend.contains(&code), "{extend:?}");
     }
 }
 
@@ -130,7 +133,7 @@ fn without_the_compose_rule_the_note_names_the_file_and_service() {
         note(".devcontainer/devcontainer.json", "DC001"),
         format!(
             "this config uses dockerComposeFile, so runArgs are ignored: make the change in \
-             service `app` of `{root}/.devcontainer/docker-compose.extend.yml` (CP001 does it when it runs)"
+             service `app` of `{root}/docker-compose.yml` (CP001 does it when it runs)"
         )
     );
     assert_eq!(
@@ -157,15 +160,12 @@ fn seccomp_items(text: &str) -> Vec<String> {
 fn compose_rules_use_the_project_directory_and_the_dev_service_name() {
     let dir = project(true);
     let all = run(dir.path(), &settings());
-    // `app` loads the profile from the project directory. Its egress sidecar
-    // (CP013) goes into the base file, which defines `app` first; the extend
-    // file sets nothing that moves to the sidecar.
+    // The base file defines `app` first, so it gets what `app` lacks: the
+    // profile (from the project directory) and the egress sidecar (CP013);
+    // the extend file sets nothing that moves to the sidecar.
     let extend = outcome(&all, "docker-compose.extend.yml");
-    assert_eq!(
-        seccomp_items(&extend.fixed),
-        ["./.devcontainer/seccomp.json"]
-    );
-    assert!(!extend.fixed.contains("app-egress"), "{}", extend.fixed);
+    assert!(seccomp_items(&extend.fixed).is_empty(), "{}", extend.fixed);
+    assert!(!extend.changed(), "{}", extend.fixed);
     assert!(!extend.findings.iter().any(|f| f.rule.code == "CP013"));
     let base = outcome(&all, "/docker-compose.yml");
     // `app`, `tmpl` (which `dev` aliases) and the two sidecars.
@@ -212,12 +212,11 @@ fn a_second_run_over_the_written_output_proposes_nothing() {
         }
     }
     new_files.sort();
-    // Next to each compose file the seccomp profile; next to the base file,
-    // which gets the sidecars, the firewall's script, allowlist and Dockerfile.
+    // Next to the base file, which defines every service first: the seccomp
+    // profile and the firewall's script, allowlist and Dockerfile.
     assert_eq!(
         new_files,
         [
-            ".devcontainer/seccomp.json",
             "egress-allowlist.txt",
             "egress-firewall.sh",
             "egress.Dockerfile",

@@ -72,6 +72,14 @@ pub struct FeatureFacts {
     pub privileged: Vec<String>,
     /// Features that bind-mount the host's Docker socket.
     pub docker_socket: Vec<String>,
+    /// Features whose entrypoint starts a service through `sudo` when the
+    /// container user is not root: under no-new-privileges that fails, and
+    /// the container stops.
+    #[serde(default)]
+    pub sudo_entrypoint: Vec<String>,
+    /// Features that give the remote user passwordless sudo.
+    #[serde(default)]
+    pub passwordless_sudo: Vec<String>,
 }
 
 impl FeatureFacts {
@@ -108,6 +116,10 @@ pub struct KnownImage {
     /// The `remoteUser` its `devcontainer.metadata` label sets, if any.
     #[serde(default)]
     pub remote_user: Option<String>,
+    /// A non-root user the image creates, when it runs as root and has no
+    /// label that names one (`node`'s `node`): what DC017 sets remoteUser to.
+    #[serde(default)]
+    pub non_root_user: Option<String>,
 }
 
 impl ImageFacts {
@@ -300,6 +312,10 @@ pub struct Resources {
 pub struct Capabilities {
     pub add_allowlist: Vec<String>,
     pub dangerous: Vec<String>,
+    /// What a project's own in-container firewall keeps of `dangerous`
+    /// while its start command is there (DC004).
+    #[serde(default)]
+    pub firewall: Vec<String>,
 }
 
 /// Host paths that must not reach a container through a bind mount.
@@ -406,7 +422,7 @@ impl Profile {
     /// error, the key's path and a message.
     pub fn check(&self) -> Result<(), (Vec<&'static str>, String)> {
         type Check = fn(&str) -> bool;
-        let lists: [(&[&'static str], &Vec<String>, Check, &str); 9] = [
+        let lists: [(&[&'static str], &Vec<String>, Check, &str); 12] = [
             (
                 &["features", "privileged"],
                 &self.features.privileged,
@@ -416,6 +432,18 @@ impl Profile {
             (
                 &["features", "docker_socket"],
                 &self.features.docker_socket,
+                is_program_name,
+                "a feature name",
+            ),
+            (
+                &["features", "sudo_entrypoint"],
+                &self.features.sudo_entrypoint,
+                is_program_name,
+                "a feature name",
+            ),
+            (
+                &["features", "passwordless_sudo"],
+                &self.features.passwordless_sudo,
                 is_program_name,
                 "a feature name",
             ),
@@ -440,6 +468,12 @@ impl Profile {
             (
                 &["capabilities", "dangerous"],
                 &self.capabilities.dangerous,
+                is_capability,
+                "a capability name",
+            ),
+            (
+                &["capabilities", "firewall"],
+                &self.capabilities.firewall,
                 is_capability,
                 "a capability name",
             ),
@@ -518,7 +552,9 @@ impl Profile {
         }
         for known in &self.images.known {
             let repo = known.image.strip_suffix("/*").unwrap_or(&known.image);
-            let users = std::iter::once(&known.user).chain(known.remote_user.as_ref());
+            let users = std::iter::once(&known.user)
+                .chain(known.remote_user.as_ref())
+                .chain(known.non_root_user.as_ref());
             if !is_image_reference(repo) || repo.contains([':', '@']) {
                 return Err((
                     vec!["images", "known"],

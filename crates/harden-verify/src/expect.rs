@@ -124,7 +124,7 @@ pub fn promises(paths: &[PathBuf], settings: &Settings) -> Result<Promises, Stri
                 let firewall =
                     harden_rules::devcontainer::runs_egress_firewall(&doc, &settings.profile);
                 if firewall && out.firewall_caps.is_empty() {
-                    out.firewall_caps.push("NET_ADMIN".to_string());
+                    out.firewall_caps = settings.profile.capabilities.firewall.clone();
                 }
                 if let Some(remote) = root_container_for(&doc) {
                     out.root_container_for = Some(remote);
@@ -217,10 +217,15 @@ pub fn compare(promises: &Promises, checks: &[Check]) -> Vec<Check> {
                             .join(", ")
                     },
                     match &promises.root_container_for {
-                        _ if related.iter().any(|c| !c.dangerous.is_empty()) => format!(
-                            "; {} held for the egress firewall",
-                            promises.firewall_caps.join(", ")
-                        ),
+                        _ if related.iter().any(|c| !c.dangerous.is_empty()) => {
+                            let mut held: Vec<&str> = related
+                                .iter()
+                                .flat_map(|c| c.dangerous.iter().map(String::as_str))
+                                .collect();
+                            held.sort_unstable();
+                            held.dedup();
+                            format!("; {} held for the egress firewall", held.join(", "))
+                        }
                         Some(remote) if related.iter().any(|c| c.id == "user.root") => format!(
                             "; the container runs as root (containerUser), the agent as `{remote}` (remoteUser)"
                         ),

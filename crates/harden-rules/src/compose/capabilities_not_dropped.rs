@@ -37,7 +37,9 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     // Services that get new keys, grouped by the entries they need.
     let mut groups: Groups = Vec::new();
-    for svc in selected(cx) {
+    // The file that defines a service first gets its `ALL`; the merged
+    // project's `cap_drop` holds the items of every file.
+    for svc in selected(cx).into_iter().filter(|s| cx.usage.owns(&s.name)) {
         let drops = string_items(doc, &svc, "cap_drop");
         if drops.iter().any(|(_, _, c)| normalize_cap(c) == "ALL") {
             continue;

@@ -14,7 +14,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     fix: "fix: unsafe",
     summary: "`cap_add` grants a capability that breaks container isolation (SYS_ADMIN, NET_ADMIN, SYS_PTRACE, ALL ...)",
-    breakage: "Debuggers (ptrace), in-container firewalls (NET_ADMIN) and mounts stop working",
+    breakage: "Debuggers (ptrace), raw-socket tools (ping, traceroute, tcpdump: NET_RAW), in-container firewalls (NET_ADMIN) and mounts stop working",
     doc: include_str!("../../../../docs/rules/CP004.md"),
 };
 

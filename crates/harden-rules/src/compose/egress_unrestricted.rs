@@ -21,7 +21,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fix: "fix: unsafe · creates files",
     summary: "An agent service can open connections to any host on the internet",
-    breakage: "- Installs and downloads from hosts that are not on the allowlist: extension marketplaces, other registries, `curl` to documentation sites. Add them to `[egress] allow` or the allowlist file.\n- Services the agent talks to over the network (a database, an MCP server) are reachable only when listed with their port.\n- With the resolver `127.0.0.11` (Docker's embedded DNS), most DNS queries match the loopback rule, because Docker's nat table redirects port 53 on that address to a local port first; queries to any other resolver are rejected.\n- The agent's ports are published by its sidecar; `docker compose port A` now answers for `A-egress`.\n- The agent starts when its sidecar has started, which can be a moment before the rules are in place. To wait for them, add `depends_on: {A-egress: {condition: service_healthy}}` to the agent.\n- When several files of one compose project define the agent (a base file and its override, or a `dockerComposeFile` list), the sidecar goes into the file that defines it first; while another file of the project sets a key that would move to the sidecar (`networks`, `ports` ...), there is no automatic fix, and the note names the file and the keys to move.",
+    breakage: "- Installs and downloads from hosts that are not on the allowlist: extension marketplaces, other registries, `curl` to documentation sites. Add them to `[egress] allow` or the allowlist file.\n- Services the agent talks to over the network (a database, an MCP server) are reachable only when listed with their port.\n- With the resolver `127.0.0.11` (Docker's embedded DNS), most DNS queries match the loopback rule, because Docker's nat table redirects port 53 on that address to a local port first; queries to a resolver that is neither in `[egress] dns_servers` nor in the container's `/etc/resolv.conf` are rejected.\n- The agent's ports are published by its sidecar; `docker compose port A` now answers for `A-egress`.\n- The agent starts when its sidecar has started, which can be a moment before the rules are in place. To wait for them, add `depends_on: {A-egress: {condition: service_healthy}}` to the agent.\n- When several files of one compose project define the agent (a base file and its override, or a `dockerComposeFile` list), the sidecar goes into the file that defines it first; while another file of the project sets a key that would move to the sidecar (`networks`, `ports` ...), there is no automatic fix, and the note names the file and the keys to move.",
     doc: include_str!("../../../../docs/rules/CP013.md"),
 };
 
@@ -186,11 +186,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     };
     let mut open_here = Vec::new();
     for svc in open {
-        let first = cx
-            .usage
-            .earlier
-            .iter()
-            .find(|f| f.keys_of(&svc.name).is_some());
+        let first = cx.usage.owner_of(&svc.name);
         let here: Vec<String> = MOVED_KEYS
             .iter()
             .filter(|k| doc.lookup(svc.map, k).is_some())
@@ -276,7 +272,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     )
     .with_note(format!(
         "each agent shares the network of its own `-egress` sidecar, the only service holding NET_ADMIN; \
-         the sidecar lets out DNS to {} and tcp to the names in {}",
+         the sidecar lets out DNS to {} and its resolv.conf's resolvers, and tcp to the names in {}",
         params.dns_servers.join(", "),
         params.allowlist_file
     ));

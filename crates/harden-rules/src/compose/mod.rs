@@ -85,6 +85,20 @@ pub struct ProjectFile {
     pub services: Vec<(String, Vec<String>)>,
 }
 
+impl ComposeUsage {
+    /// The file merged before this one that defines `service` first, when
+    /// one does. It owns the keys the rules add to the service: the merged
+    /// project gets each once, and it holds them wherever it is used alone.
+    pub fn owner_of(&self, service: &str) -> Option<&ProjectFile> {
+        self.earlier.iter().find(|f| f.keys_of(service).is_some())
+    }
+
+    /// Whether this file owns `service`'s added keys (see [`Self::owner_of`]).
+    pub fn owns(&self, service: &str) -> bool {
+        self.owner_of(service).is_none()
+    }
+}
+
 impl ProjectFile {
     pub fn keys_of(&self, service: &str) -> Option<&[String]> {
         self.services
@@ -152,8 +166,6 @@ pub fn selected(cx: &ComposeCx<'_>) -> Vec<Service> {
     out
 }
 
-/// Whether the file declares a `version: "2.x"` format, where resource
-/// limits are service keys (`mem_limit`, `cpus`, `pids_limit`).
 /// Whether the file declares `version: "3"` / `"3.x"`, whose schema has no
 /// service-level `mem_limit`, `cpus` or `pids_limit`.
 pub fn is_v3(doc: &YamlDoc) -> bool {

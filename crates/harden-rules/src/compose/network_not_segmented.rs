@@ -71,7 +71,13 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
             nets.entry(n).or_default().push(svc.clone());
         }
     }
-    let agents = agent_services(cx);
+    let mut agents = agent_services(cx);
+    // An agent behind its egress sidecar (CP013) is on the sidecar's networks.
+    let fronts: Vec<Service> = selected(cx)
+        .into_iter()
+        .filter(|s| agents.iter().any(|a| shares_namespace_of(doc, a, &s.name)))
+        .collect();
+    agents.extend(fronts);
     let is_agent = |s: &Service| agents.iter().any(|a| a.map == s.map);
     // With agents in the file, a network is flat when two agents share it;
     // without, when three services do.
@@ -104,6 +110,15 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
             }
         })
         .collect()
+}
+
+/// Whether `svc` runs in the network namespace of service `other`
+/// (`network_mode: service:other`).
+fn shares_namespace_of(doc: &YamlDoc, svc: &Service, other: &str) -> bool {
+    doc.lookup(svc.map, "network_mode")
+        .and_then(|f| doc.scalar(f.entry.value))
+        .and_then(|m| m.trim().strip_prefix("service:"))
+        .is_some_and(|name| name == other)
 }
 
 fn agent_network(agent: &Service) -> String {

@@ -44,7 +44,9 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     let mut seen = Vec::new();
     for svc in selected(cx) {
         let Some(found) = doc.lookup(svc.map, "security_opt") else {
-            lacking.push(svc);
+            if cx.usage.owns(&svc.name) {
+                lacking.push(svc);
+            }
             continue;
         };
         let list = doc.resolve(found.entry.value);
@@ -54,7 +56,11 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
             .enumerate()
             .filter_map(|(i, n)| doc.scalar(*n).and_then(nnp).map(|b| (i, b)))
             .collect();
+        // The file that defines the service first adds the option; here
+        // only a `no-new-privileges:false` needs turning.
+        let added_elsewhere = states.is_empty() && !cx.usage.owns(&svc.name);
         if states.last().is_some_and(|(_, on)| *on)
+            || added_elsewhere
             || seen.contains(&list)
             || !doc.is_sequence(list)
         {

@@ -16,7 +16,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Warning,
     fix: "fix: unsafe",
     summary: "A service runs without memory, CPU or process limits",
-    breakage: "Services that need more than the limit get killed (OOM) or slowed. In a `version: \"3.x\"` file the limits go under `deploy`, which docker-compose 1.x ignores without `--compatibility` and whose `pids` it refuses",
+    breakage: "Services that need more than the limit get killed (OOM) or slowed. In a `version: \"3.x\"` file the limits go under `deploy`, which docker-compose 1.x ignores without `--compatibility`",
     doc: include_str!("../../../../docs/rules/CP001.md"),
 };
 
@@ -127,6 +127,10 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
             }
             match (&at_service, &at_deploy) {
                 (Some((node, _)), _) | (None, Some((node, _))) => unlimited.push((*node, d)),
+                (None, None) if !cx.usage.owns(&svc.name) => {}
+                (None, None) if d == Dim::Pids && !service_keys => {
+                    out.push(no_pids_in_v3(doc, &svc));
+                }
                 (None, None) => missing.push(d),
             }
         }
@@ -274,6 +278,22 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
         out.extend(found);
     }
     out
+}
+
+/// docker-compose 1.x refuses `deploy.resources.limits.pids` and a
+/// `version: "3.x"` file's `pids_limit` alike, and a fix it refuses would
+/// stop the project from starting: the process limit is only reported.
+fn no_pids_in_v3(doc: &YamlDoc, svc: &super::Service) -> Finding {
+    Finding::new(
+        &META,
+        key_range(doc, svc),
+        svc.target("pids_limit"),
+        format!("service `{}` has no limit on processes", svc.name),
+    )
+    .with_note(
+        "no automatic fix: this `version: \"3.x\"` file has no process limit that docker-compose 1.x \
+         accepts; without the `version` line (Compose ignores it) the fix adds `pids_limit`",
+    )
 }
 
 fn add_entries(

@@ -59,7 +59,9 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     // Lists without a profile, each with the first place it is found and
     // every service that uses it.
     let mut lists: Vec<(NodeId, Found, Vec<Service>)> = Vec::new();
-    for svc in selected(cx) {
+    // The file that defines a service first loads its profile; an
+    // unconfined item elsewhere is CP006's.
+    for svc in selected(cx).into_iter().filter(|s| cx.usage.owns(&s.name)) {
         let Some(found) = doc.lookup(svc.map, "security_opt") else {
             lacking.push(svc);
             continue;

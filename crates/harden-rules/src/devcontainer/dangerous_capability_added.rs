@@ -14,7 +14,7 @@ pub static META: RuleMeta = RuleMeta {
     severity: Severity::Error,
     fix: "fix: unsafe",
     summary: "A capability that allows escaping the container or undoing its firewall is added",
-    breakage: "Debuggers that attach with ptrace (gdb, strace, py-spy) and in-container firewall scripts that need NET_ADMIN. Keep the firewall in a sidecar instead (tier 4 egress allowlist)",
+    breakage: "Debuggers that attach with ptrace (gdb, strace, py-spy), raw-socket tools (ping, traceroute, tcpdump: NET_RAW) and in-container firewall scripts that need NET_ADMIN. Keep the firewall in a sidecar instead (tier 4 egress allowlist)",
     doc: include_str!("../../../../docs/rules/DC004.md"),
 };
 
@@ -25,19 +25,16 @@ pub static RULE: RuleDef = RuleDef {
 
 fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
-    // An own firewall needs its NET_ADMIN: removing it would switch the
-    // project's egress control off.
+    // An own firewall needs its capabilities: removing them would switch
+    // the project's egress control off.
     let firewall = super::own_firewall(doc, cx.profile).is_some();
+    let caps = &cx.profile.capabilities;
     let dangerous = |cap: &str| {
         let cap = normalize_cap(cap);
-        if firewall && cap == "NET_ADMIN" {
+        if firewall && caps.firewall.iter().any(|f| normalize_cap(f) == cap) {
             return false;
         }
-        cx.profile
-            .capabilities
-            .dangerous
-            .iter()
-            .any(|d| normalize_cap(d) == cap)
+        caps.dangerous.iter().any(|d| normalize_cap(d) == cap)
     };
     let mut out = Vec::new();
     if let Some(array) = doc.root().get("capAdd").map(|m| &m.value) {

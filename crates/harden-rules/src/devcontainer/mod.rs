@@ -14,6 +14,7 @@ mod lifecycle_curl_pipe_shell;
 pub(crate) mod mounts;
 pub(crate) mod no_new_privileges_missing;
 pub(crate) mod privileged_container;
+mod remote_user_root;
 mod resource_limits_missing;
 pub mod run_args;
 mod seccomp_profile_missing;
@@ -43,6 +44,7 @@ pub static RULES: &[&RuleDef] = &[
     &config_folder_writable::RULE,
     &initialize_command::RULE,
     &host_access_args::RULE,
+    &remote_user_root::RULE,
 ];
 
 /// How the config creates its container.
@@ -91,7 +93,7 @@ pub fn mode(doc: &JsoncDoc) -> Mode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ComposeTarget {
     /// The compose file, as shown to users: among the files of
-    /// `dockerComposeFile`, the last one that defines the service.
+    /// `dockerComposeFile`, the first one that defines the service.
     pub file: String,
     pub service: String,
     /// The codes of the compose rules that check that file in this run.
@@ -302,6 +304,16 @@ pub fn own_firewall(
             .iter()
             .any(|m| lower.contains(&m.to_ascii_lowercase()))
     })
+}
+
+/// The short name of the first feature the config installs that is on
+/// `list` (one of the profile's `[features]` lists).
+pub fn feature_on(doc: &JsoncDoc, list: &[String]) -> Option<String> {
+    let features = doc.root().get("features")?.value.members()?;
+    features
+        .iter()
+        .find_map(|f| harden_profile::FeatureFacts::find(list, &f.key))
+        .map(str::to_string)
 }
 
 /// Whether the config at `path` sits in a `.devcontainer` folder (where a

@@ -3,6 +3,7 @@ use harden_core::{
 };
 use serde_json::Value;
 
+use super::users::Who;
 use super::{append_to_top_level_array, mode, run_args, top_level_strings, Mode};
 use crate::{Check, DevcontainerCx, RuleDef};
 
@@ -123,7 +124,13 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
             text.split(|c: char| !c.is_ascii_alphanumeric() && c != '-')
                 .any(|w| w == "sudo")
         });
-    let applicability = if sudo.is_some() {
+    // So does a feature's entrypoint that starts its service with sudo,
+    // unless the container runs as root.
+    let facts = &cx.profile.features;
+    let entrypoint = super::feature_on(doc, &facts.sudo_entrypoint)
+        .map(|name| (name, super::users::users(cx).container))
+        .filter(|(_, user)| *user != Who::Root);
+    let applicability = if sudo.is_some() || entrypoint.is_some() {
         Applicability::DisplayOnly
     } else {
         Applicability::Unsafe
@@ -137,11 +144,25 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     ) {
         Some(fix) => {
             let finding = finding.with_fix(fix);
-            match sudo {
-                Some((key, text)) => vec![finding.with_note(format!(
+            match (sudo, entrypoint) {
+                (Some((key, text)), _) => vec![finding.with_note(format!(
                     "shown only: `{key}` runs `{text}`, and sudo cannot raise privileges under no-new-privileges, so that command would fail at every start; run it as root before the user's commands (an entrypoint, or the tier-4 egress feature for a firewall), then add the option"
                 ))],
-                None => vec![finding],
+                (None, Some((name, user))) => {
+                    let who = match user {
+                        Who::User(u) => format!("`{u}`"),
+                        _ => "a user that is not known to be root".to_string(),
+                    };
+                    vec![finding.with_note(format!(
+                        "shown only: the feature `{name}` starts its service from its entrypoint with sudo when the container user is not root, and the container runs as {who}: under no-new-privileges the entrypoint fails and the container stops; set `containerUser` to root (keeping a non-root `remoteUser`), then add the option"
+                    ))]
+                }
+                (None, None) => match super::feature_on(doc, &facts.passwordless_sudo) {
+                    Some(name) => vec![finding.with_note(format!(
+                        "the feature `{name}` gives the remote user passwordless sudo: with this option sudo fails, which is what keeps the agent from becoming root"
+                    ))],
+                    None => vec![finding],
+                },
             }
         }
         None => vec![finding.with_note("securityOpt is not an array")],

@@ -82,6 +82,30 @@ fn image_users(cx: &DevcontainerCx<'_>) -> (Who, Option<String>) {
     }
 }
 
+/// A non-root user the image is known to have: the Dockerfile's final
+/// USER, else the remoteUser of the image's metadata label, else the
+/// profile's `non_root_user` for the image (or the Dockerfile's base).
+pub fn known_non_root_user(cx: &DevcontainerCx<'_>) -> Option<String> {
+    let non_root = |who: Who| match who {
+        Who::User(name) => Some(name),
+        _ => None,
+    };
+    if let Some(user) = cx.built.and_then(|b| b.user.as_deref()) {
+        if let Some(name) = non_root(Who::named(user)) {
+            return Some(name);
+        }
+    }
+    let image = match cx.built {
+        Some(built) => built.base.as_deref(),
+        None => member(cx.doc, "image"),
+    }?;
+    let known = cx.profile.images.lookup(image)?;
+    [&known.remote_user, &known.non_root_user]
+        .into_iter()
+        .flatten()
+        .find_map(|u| non_root(Who::named(u)))
+}
+
 pub fn users(cx: &DevcontainerCx<'_>) -> Users {
     let (image_user, label_remote) = image_users(cx);
     let container = member(cx.doc, "containerUser").map_or(image_user, Who::named);

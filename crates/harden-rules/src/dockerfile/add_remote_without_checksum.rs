@@ -82,9 +82,7 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
             );
             f = f.with_fix(fix);
             if sha.is_none() {
-                f = f.with_note(format!(
-                    "the sha256 of {url} cannot be known offline: supply it to make this fix writable"
-                ));
+                f = f.with_note(super::curl_pipe_shell::SHA256_UNKNOWN);
             }
             out.push(f);
         }

@@ -78,6 +78,10 @@ pub fn finding(
     finding_for(meta, group, range, target, inputs, make_fix)
 }
 
+/// The note of a checked-download fix that waits for its sha256.
+pub(crate) const SHA256_UNKNOWN: &str =
+    "its sha256 cannot be known offline: pass `--sha256 URL=HEX` to make this fix writable";
+
 pub(crate) fn finding_for(
     meta: &'static RuleMeta,
     group: &[Match],
@@ -127,22 +131,16 @@ pub(crate) fn finding_for(
     };
     match sha {
         Some(_) => {
-            let title = format!(
-                "Download {url} to {}, check its sha256, then run it",
-                m.file
-            );
+            let title = format!("Download it to {}, check its sha256, then run it", m.file);
             f.with_fix(make_fix(&edits, title, Applicability::Unsafe))
         }
         None => {
             let title = format!(
-                "Download {url} to {}, check its sha256 (fill in {}), then run it",
-                m.file,
-                m.placeholder()
+                "Download it to {}, check its sha256 (fill in the placeholder), then run it",
+                m.file
             );
             f.with_fix(make_fix(&edits, title, Applicability::DisplayOnly))
-                .with_note(format!(
-                "the sha256 of {url} cannot be known offline: supply it to make this fix writable"
-            ))
+                .with_note(SHA256_UNKNOWN)
         }
     }
 }
