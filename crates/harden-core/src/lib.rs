@@ -19,5 +19,5 @@ pub use document::Document;
 pub use edit::{apply_edits, Applicability, Edit, EditError, Fix, NewFile};
 pub use escape::{controls_visible, printable, printable_lines};
 pub use finding::{FileKind, Finding, FixInputs, InputRequest, RuleMeta, Severity, Tier};
-pub use text::{LineCol, LineEnding, LineIndex, ParseError, SourceText};
+pub use text::{capability_name, LineCol, LineEnding, LineIndex, ParseError, SourceText};
 pub use value::{apply_changes, Change, ChangeError, PathSeg, ValuePath};

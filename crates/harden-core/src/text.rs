@@ -3,6 +3,32 @@
 
 use std::fmt;
 
+/// Byte offset of the start of the line that holds `pos`.
+pub fn line_start(text: &str, pos: usize) -> usize {
+    text[..pos].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Byte offset of the end of the line that holds `pos`, before its line
+/// break (`\r\n` or `\n`), or the end of the text.
+pub fn line_end(text: &str, pos: usize) -> usize {
+    let nl = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+    if nl > pos && text.as_bytes()[nl - 1] == b'\r' {
+        nl - 1
+    } else {
+        nl
+    }
+}
+
+/// A Linux capability's name as Docker spells it: `cap_sys_admin`,
+/// `CAP_SYS_ADMIN` and `SYS_ADMIN` are all `SYS_ADMIN`.
+pub fn capability_name(cap: &str) -> String {
+    let upper = cap.trim().to_ascii_uppercase();
+    match upper.strip_prefix("CAP_") {
+        Some(rest) => rest.to_string(),
+        None => upper,
+    }
+}
+
 /// A 1-based line and a 1-based column counted in Unicode scalar values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct LineCol {

@@ -11,6 +11,7 @@
 mod logical;
 mod model;
 mod parse;
+pub mod stages;
 mod value;
 
 pub use logical::LogicalText;
@@ -108,7 +109,7 @@ impl DockerfileDoc {
 
     /// Byte offset of the start of the line that holds `offset`.
     pub fn line_start_of(&self, offset: usize) -> usize {
-        self.text[..offset].rfind('\n').map_or(0, |i| i + 1)
+        harden_core::text::line_start(&self.text, offset)
     }
 
     /// Where a new instruction can be appended after the last one: the end
@@ -126,14 +127,7 @@ impl DockerfileDoc {
 
     /// Byte offset of the end of the line that holds `offset` (before `\r\n` or `\n`).
     pub fn line_end_of(&self, offset: usize) -> usize {
-        let end = self.text[offset..]
-            .find('\n')
-            .map_or(self.text.len(), |i| offset + i);
-        if end > offset && self.text.as_bytes()[end - 1] == b'\r' {
-            end - 1
-        } else {
-            end
-        }
+        harden_core::text::line_end(&self.text, offset)
     }
 }
 

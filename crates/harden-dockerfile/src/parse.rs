@@ -242,14 +242,7 @@ impl Cx<'_> {
 
     /// End of the line holding `offset`, before its line break.
     fn line_end(&self, offset: usize) -> usize {
-        let end = self.text[offset..]
-            .find('\n')
-            .map_or(self.text.len(), |i| offset + i);
-        if end > offset && self.text.as_bytes()[end - 1] == b'\r' {
-            end - 1
-        } else {
-            end
-        }
+        harden_core::text::line_end(self.text, offset)
     }
 
     /// The `[ ... ]` around JSON items when the parser gives no array span.

@@ -25,7 +25,7 @@ pub use write::{
     execute, new_file_state, resolve_target, write_fixed, NewFileState, WritePlan, Written,
 };
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use harden_core::{FileKind, Finding, FixInputs, LineIndex, Tier};
@@ -74,47 +74,38 @@ impl Settings {
         }
     }
 
-    /// The rules that run, with the tier each runs in: the profile's rules up
-    /// to the tier, less the ones switched off, plus the ones switched on.
+    /// The rules that run, with the tier each runs in: the rules whose tier
+    /// (their own, or where the profile moves them) is at most the run's,
+    /// less the ones switched off, plus the ones switched on; lower tiers
+    /// first.
     pub fn active_rules(&self) -> Vec<(&'static RuleDef, Tier)> {
-        type Rules = (
-            Vec<&'static RuleDef>,
-            HashMap<&'static str, &'static RuleDef>,
-        );
-        static RULES: std::sync::OnceLock<Rules> = std::sync::OnceLock::new();
-        let (rules, by_code) = RULES.get_or_init(|| {
-            let rules = harden_rules::all_rules();
-            let by_code = rules.iter().map(|r| (r.meta.code, *r)).collect();
-            (rules, by_code)
-        });
+        static RULES: std::sync::OnceLock<Vec<&'static RuleDef>> = std::sync::OnceLock::new();
+        let rules = RULES.get_or_init(harden_rules::all_rules);
         let switched = |code: &str| {
             self.rule_switches
                 .iter()
                 .find(|(c, _)| c.eq_ignore_ascii_case(code))
                 .map(|(_, on)| *on)
         };
-        let mut active: Vec<(&'static RuleDef, Tier)> = self
-            .profile
-            .rules_up_to(self.tier)
-            .into_iter()
-            .filter(|(code, _)| switched(code) != Some(false))
-            .filter_map(|(code, tier)| by_code.get(code).map(|r| (*r, tier)))
+        let mut active: Vec<(&'static RuleDef, Tier)> = rules
+            .iter()
+            .map(|r| (*r, self.profile.tier_of(r.meta.code).unwrap_or(r.meta.tier)))
+            .filter(|(r, tier)| match switched(r.meta.code) {
+                Some(on) => on,
+                None => *tier <= self.tier,
+            })
             .collect();
-        if !self.rule_switches.values().any(|on| *on) {
-            return active;
-        }
-        for rule in rules {
-            let present = active.iter().any(|(r, _)| r.meta.code == rule.meta.code);
-            if switched(rule.meta.code) != Some(true) || present {
-                continue;
-            }
-            let tier = self
-                .profile
-                .tier_of(rule.meta.code)
-                .unwrap_or(rule.meta.tier);
-            active.push((*rule, tier));
-        }
+        active.sort_by_key(|(_, tier)| *tier);
         active
+    }
+
+    /// These settings with every rule but `codes` switched off.
+    pub fn only(mut self, codes: &[&str]) -> Self {
+        for rule in harden_rules::all_rules() {
+            let on = codes.iter().any(|c| c.eq_ignore_ascii_case(rule.meta.code));
+            self.rule_switches.insert(rule.meta.code.to_string(), on);
+        }
+        self
     }
 }
 

@@ -10,13 +10,12 @@ use harden_profile::Profile;
 
 /// Settings running only `codes` (every rule up to tier 4 when empty).
 fn settings_for(codes: &[String]) -> Settings {
-    let mut profile = Profile::builtin();
-    if !codes.is_empty() {
-        for list in profile.tiers.values_mut() {
-            list.retain(|c| codes.contains(c));
-        }
+    let settings = Settings::new(Profile::builtin(), Tier::MAX);
+    if codes.is_empty() {
+        return settings;
     }
-    Settings::new(profile, Tier::MAX)
+    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+    settings.only(&codes)
 }
 
 fn codes_of(name: &str) -> Vec<String> {

@@ -1,27 +1,18 @@
-//! Tiers are data: the built-in profile puts every rule in exactly the tier
-//! its metadata names, and a run at tier N turns on exactly tiers 1..=N.
+//! A rule's tier comes from its metadata alone: the built-in profile moves
+//! none, a custom one may, and a run at tier N turns on exactly tiers 1..=N.
 
 use harden_core::Tier;
 use harden_engine::Settings;
 use harden_profile::Profile;
 
 #[test]
-fn every_rule_is_in_exactly_its_own_tier() {
+fn the_builtin_profile_moves_no_rule() {
     let profile = Profile::builtin();
-    for rule in harden_rules::all_rules() {
-        let tiers: Vec<&String> = profile
-            .tiers
-            .iter()
-            .filter(|(_, codes)| codes.iter().any(|c| c == rule.meta.code))
-            .map(|(t, _)| t)
-            .collect();
-        assert_eq!(
-            tiers,
-            [&rule.meta.tier.to_string()],
-            "{} is in tiers {tiers:?}",
-            rule.meta.code
-        );
-    }
+    assert!(
+        profile.tiers.values().all(Vec::is_empty),
+        "a rule's tier is its META.tier: {:?}",
+        profile.tiers
+    );
     assert!(harden_rules::unknown_codes(&profile).is_empty());
 }
 
@@ -54,9 +45,10 @@ fn each_tier_turns_on_exactly_its_rules_cumulatively() {
 
 #[test]
 fn a_custom_profile_moves_and_switches_rules() {
+    // DC003 moves up from tier 1, DC010 down from tier 3, DC001 stays.
     let profile = Profile::load(
         "p.toml",
-        "[tiers]\n1 = [\"DC001\"]\n3 = [\"DC003\", \"DC010\"]\n",
+        "[tiers]\n1 = [\"DC001\", \"DC010\"]\n3 = [\"DC003\"]\n",
     )
     .unwrap();
     let codes = |t: u8| -> Vec<&str> {
@@ -65,9 +57,27 @@ fn a_custom_profile_moves_and_switches_rules() {
         v.sort_unstable();
         v
     };
-    assert_eq!(codes(1), ["DC001"]);
+    let builtin_t1 = Settings::new(Profile::builtin(), Tier::T1)
+        .active_rules()
+        .len();
+    assert_eq!(codes(1).len(), builtin_t1, "{:?}", codes(1));
+    assert!(codes(1).contains(&"DC001") && codes(1).contains(&"DC010"));
     assert!(!codes(2).contains(&"DC003"));
-    assert!(codes(3).contains(&"DC003") && codes(3).contains(&"DC010"));
+    assert!(codes(3).contains(&"DC003"));
+    let tier_of = |code: &str| {
+        Settings::new(profile.clone(), Tier::MAX)
+            .active_rules()
+            .into_iter()
+            .find(|(r, _)| r.meta.code == code)
+            .map(|(_, t)| t)
+    };
+    assert_eq!(tier_of("DC003"), Some(Tier::T3));
+    assert_eq!(tier_of("DC010"), Some(Tier::T1));
+    let twice = Profile::load("p.toml", "[tiers]\n1 = [\"DC003\"]\n2 = [\"DC003\"]\n");
+    assert!(twice
+        .unwrap_err()
+        .to_string()
+        .contains("`DC003` is moved to more than one tier"));
     let mut off = Settings::new(profile.clone(), Tier::T3);
     off.rule_switches.insert("DC003".into(), false);
     off.rule_switches.insert("DC007".into(), true);

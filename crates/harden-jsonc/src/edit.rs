@@ -338,9 +338,7 @@ impl<'d> Edits<'d> {
     }
 }
 
-fn line_start(text: &str, pos: usize) -> usize {
-    text[..pos].rfind('\n').map_or(0, |i| i + 1)
-}
+use harden_core::text::line_start;
 
 fn eol_len(text: &str, pos: usize) -> usize {
     if text[pos..].starts_with("\r\n") {

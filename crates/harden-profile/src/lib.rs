@@ -666,14 +666,30 @@ impl Profile {
         let mut merged = builtin_table();
         merge_checked(&mut merged, doc.as_table(), &mut Vec::new(), &located)?;
         let profile = Profile::from_table(merged).map_err(|m| located(0, m))?;
-        for tier in profile.tiers.keys() {
+        let mut moved: Vec<&str> = Vec::new();
+        for (tier, codes) in &profile.tiers {
+            let offset = span_of(doc.as_table(), &["tiers", tier]).unwrap_or(0);
             let ok = tier.parse::<u8>().ok().and_then(Tier::new).is_some();
             if !ok {
-                let offset = span_of(doc.as_table(), &["tiers", tier]).unwrap_or(0);
                 return Err(located(
                     offset,
                     format!("unknown tier `{tier}`: tiers are 1 to 4"),
                 ));
+            }
+            for code in codes {
+                if moved.contains(&code.as_str()) {
+                    return Err(located(
+                        offset,
+                        format!(
+                            "`{}` is moved to more than one tier",
+                            harden_core::printable(code)
+                                .chars()
+                                .take(MAX_VALUE_CHARS)
+                                .collect::<String>()
+                        ),
+                    ));
+                }
+                moved.push(code);
             }
         }
         if let Err((key, message)) = profile.check() {
@@ -687,18 +703,8 @@ impl Profile {
         Profile::deserialize(toml::Value::Table(table)).map_err(|e| first_line(e.message()))
     }
 
-    /// The rule codes a run at `tier` turns on (every tier up to it).
-    pub fn rules_up_to(&self, tier: Tier) -> Vec<(&str, Tier)> {
-        let mut out = Vec::new();
-        for t in Tier::ALL.into_iter().filter(|t| *t <= tier) {
-            if let Some(codes) = self.tiers.get(&t.to_string()) {
-                out.extend(codes.iter().map(|c| (c.as_str(), t)));
-            }
-        }
-        out
-    }
-
-    /// The tier the profile puts a rule in, if any.
+    /// The tier the profile moves a rule to, if it moves it; a rule it does
+    /// not name keeps the tier of its own metadata.
     pub fn tier_of(&self, code: &str) -> Option<Tier> {
         Tier::ALL.into_iter().find(|t| {
             self.tiers
@@ -920,14 +926,12 @@ mod tests {
     }
 
     #[test]
-    fn tiers_are_cumulative_and_validated() {
+    fn tier_moves_are_validated() {
         let p = Profile::load("p.toml", "[tiers]\n1 = [\"A\"]\n2 = [\"B\"]\n").unwrap();
-        let codes: Vec<&str> = p
-            .rules_up_to(Tier::new(2).unwrap())
-            .iter()
-            .map(|r| r.0)
-            .collect();
-        assert_eq!(codes, ["A", "B"]);
+        assert_eq!(p.tier_of("A"), Tier::new(1));
+        assert_eq!(p.tier_of("B"), Tier::new(2));
+        assert_eq!(p.tier_of("C"), None);
+        assert!(Profile::builtin().tiers.values().all(Vec::is_empty));
         let e = Profile::load("p.toml", "[tiers]\n7 = [\"A\"]\n").unwrap_err();
         assert_eq!(
             e.to_string(),

@@ -14,7 +14,7 @@ use crate::devcontainer::mounts::host_mounts;
 use crate::devcontainer::run_args;
 use crate::devcontainer::users::{users, Who};
 use crate::devcontainer::{
-    has_egress_feature, network_closed, normalize_cap, runs_egress_firewall,
+    capability_name, has_egress_feature, network_closed, runs_egress_firewall,
 };
 use crate::dockerfile::is_root_user;
 use crate::DevcontainerCx;
@@ -221,7 +221,7 @@ pub fn devcontainer(cx: &DevcontainerCx<'_>) -> Posture {
         strings(value.get(json))
             .into_iter()
             .chain(arg_values(flag))
-            .flat_map(|v| v.split(',').map(normalize_cap).collect::<Vec<_>>())
+            .flat_map(|v| v.split(',').map(capability_name).collect::<Vec<_>>())
             .collect()
     };
     let mut added = caps_of("capAdd", "--cap-add");
@@ -230,7 +230,7 @@ pub fn devcontainer(cx: &DevcontainerCx<'_>) -> Posture {
     }
     let dropped: Vec<String> = arg_values("--cap-drop")
         .iter()
-        .flat_map(|v| v.split(',').map(normalize_cap).collect::<Vec<_>>())
+        .flat_map(|v| v.split(',').map(capability_name).collect::<Vec<_>>())
         .collect();
     let mut unconfined = BTreeSet::new();
     let mut nnp = false;
@@ -297,7 +297,7 @@ pub fn compose(cx: &ComposeCx<'_>) -> Vec<(String, Posture)> {
         let caps_of = |key: &str| -> Vec<String> {
             strings(v.get(key))
                 .iter()
-                .map(|c| normalize_cap(c))
+                .map(|c| capability_name(c))
                 .collect()
         };
         let mut unconfined = BTreeSet::new();

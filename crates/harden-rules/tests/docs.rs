@@ -81,16 +81,3 @@ fn rule_docs_are_generated_from_meta() {
         "stale rule docs {stale:?}: run `UPDATE_DOCS=1 cargo test -p harden-rules --test docs` (and rebuild: the docs are compiled in)"
     );
 }
-
-#[test]
-fn the_builtin_profile_puts_each_rule_in_its_meta_tier() {
-    let profile = harden_profile::Profile::builtin();
-    for rule in harden_rules::all_rules() {
-        assert_eq!(
-            profile.tier_of(rule.meta.code),
-            Some(rule.meta.tier),
-            "{}: profiles/default.toml and META disagree on the tier",
-            rule.meta.code
-        );
-    }
-}

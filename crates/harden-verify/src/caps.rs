@@ -78,18 +78,12 @@ pub fn names_of_mask(hex: &str) -> Option<Vec<String>> {
     )
 }
 
-/// `cap_sys_admin`, `CAP_SYS_ADMIN` and `SYS_ADMIN` all as `SYS_ADMIN`.
-pub fn normalize(name: &str) -> String {
-    let upper = name.trim().to_ascii_uppercase();
-    upper
-        .strip_prefix("CAP_")
-        .map_or(upper.clone(), str::to_string)
-}
+use harden_core::capability_name;
 
 /// The set Docker gives for `cap_add`/`cap_drop` (ALL in either counts).
 pub fn docker_effective(add: &[String], drop: &[String]) -> Vec<String> {
-    let add: Vec<String> = add.iter().map(|c| normalize(c)).collect();
-    let drop: Vec<String> = drop.iter().map(|c| normalize(c)).collect();
+    let add: Vec<String> = add.iter().map(|c| capability_name(c)).collect();
+    let drop: Vec<String> = drop.iter().map(|c| capability_name(c)).collect();
     let mut set: Vec<String> = if add.iter().any(|c| c == "ALL") {
         NAMES.iter().map(|s| s.to_string()).collect()
     } else if drop.iter().any(|c| c == "ALL") {

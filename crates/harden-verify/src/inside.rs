@@ -695,7 +695,7 @@ pub fn capability_check(id: &str, what: &str, names: &[String], profile: &Profil
                 .capabilities
                 .dangerous
                 .iter()
-                .any(|d| caps::normalize(d) == **c)
+                .any(|d| harden_core::capability_name(d) == **c)
         })
         .collect();
     let extra: Vec<&String> = names
@@ -705,7 +705,7 @@ pub fn capability_check(id: &str, what: &str, names: &[String], profile: &Profil
                 .capabilities
                 .add_allowlist
                 .iter()
-                .any(|a| caps::normalize(a) == **c)
+                .any(|a| harden_core::capability_name(a) == **c)
         })
         .collect();
     let list = |v: &[&String]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");

@@ -43,7 +43,7 @@ impl<'d> Edits<'d> {
     // ---- text helpers -------------------------------------------------
 
     fn line_start(&self, pos: usize) -> usize {
-        self.text[..pos].rfind('\n').map(|i| i + 1).unwrap_or(0)
+        harden_core::text::line_start(self.text, pos)
     }
 
     /// Byte column of `pos` in its line.
@@ -64,15 +64,7 @@ impl<'d> Edits<'d> {
 
     /// End of the line's content (before `\r\n` or `\n`).
     fn line_end(&self, pos: usize) -> usize {
-        let nl = self.text[pos..]
-            .find('\n')
-            .map(|i| pos + i)
-            .unwrap_or(self.text.len());
-        if nl > pos && self.text.as_bytes()[nl - 1] == b'\r' {
-            nl - 1
-        } else {
-            nl
-        }
+        harden_core::text::line_end(self.text, pos)
     }
 
     /// Start of the next line, or the end of the text.

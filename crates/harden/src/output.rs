@@ -13,28 +13,27 @@ pub use harden_render::text::{
 
 pub fn write_profile(out: &mut impl Write, profile: &Profile) -> io::Result<()> {
     writeln!(out, "profile {}: {}", profile.name, profile.description)?;
+    let rules = harden_rules::all_rules();
     for tier in Tier::ALL {
         writeln!(out, "\ntier {tier} ({})", tier.label())?;
-        let codes = profile
-            .tiers
-            .get(&tier.to_string())
-            .cloned()
-            .unwrap_or_default();
-        if codes.is_empty() {
+        let in_tier: Vec<_> = rules
+            .iter()
+            .filter(|r| profile.tier_of(r.meta.code).unwrap_or(r.meta.tier) == tier)
+            .collect();
+        if in_tier.is_empty() {
             writeln!(out, "  (no rules)")?;
         }
-        for code in codes {
-            match harden_rules::rule_by_code(&code) {
-                Some(rule) => {
-                    writeln!(
-                        out,
-                        "  {} {:<32} {}",
-                        rule.meta.code, rule.meta.name, rule.meta.summary
-                    )?;
-                    writeln!(out, "        may break: {}", rule.meta.breakage)?;
-                }
-                None => writeln!(out, "  {code} (unknown rule)")?,
-            }
+        for rule in in_tier {
+            let moved = match profile.tier_of(rule.meta.code) {
+                Some(t) if t != rule.meta.tier => format!(" (moved from tier {})", rule.meta.tier),
+                _ => String::new(),
+            };
+            writeln!(
+                out,
+                "  {} {:<32} {}{moved}",
+                rule.meta.code, rule.meta.name, rule.meta.summary
+            )?;
+            writeln!(out, "        may break: {}", rule.meta.breakage)?;
         }
     }
     Ok(())

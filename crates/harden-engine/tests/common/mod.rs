@@ -17,16 +17,14 @@ pub fn shared_dir() -> PathBuf {
 
 /// Settings that run every rule up to tier 4, or only `code` when given.
 pub fn settings_for(code: Option<&str>) -> Settings {
-    let mut profile = Profile::builtin();
-    if let Some(code) = code {
-        let tier = profile
-            .tier_of(code)
-            .unwrap_or_else(|| panic!("{code} is in no tier"));
-        for (t, codes) in profile.tiers.iter_mut() {
-            codes.retain(|c| c == code && *t == tier.to_string());
+    let settings = Settings::new(Profile::builtin(), Tier::MAX);
+    match code {
+        Some(code) => {
+            assert!(harden_rules::rule_by_code(code).is_some(), "no rule {code}");
+            settings.only(&[code])
         }
+        None => settings,
     }
-    Settings::new(profile, Tier::MAX)
 }
 
 /// The decision that applies every safe and unsafe fix.

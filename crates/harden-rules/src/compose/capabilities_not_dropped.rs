@@ -2,9 +2,9 @@ use harden_core::{Applicability, FileKind, Finding, Fix, RuleMeta, Severity, Tie
 use serde_json::Value;
 
 use super::{
-    append_items_changes, findings_from, insert_entries_changes, join_inserts, key_range,
-    normalize_cap, plan_add_key, push_group, selected, service_list, string_items, ComposeCx,
-    Groups, Service,
+    append_items_changes, capability_name, findings_from, insert_entries_changes, join_inserts,
+    key_range, plan_add_key, push_group, selected, service_list, string_items, ComposeCx, Groups,
+    Service,
 };
 use crate::{Check, RuleDef};
 
@@ -32,7 +32,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
         .capabilities
         .add_allowlist
         .iter()
-        .map(|c| normalize_cap(c))
+        .map(|c| capability_name(c))
         .collect();
     let mut out = Vec::new();
     // Services that get new keys, grouped by the entries they need.
@@ -41,12 +41,12 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
     // project's `cap_drop` holds the items of every file.
     for svc in selected(cx).into_iter().filter(|s| cx.usage.owns(&s.name)) {
         let drops = string_items(doc, &svc, "cap_drop");
-        if drops.iter().any(|(_, _, c)| normalize_cap(c) == "ALL") {
+        if drops.iter().any(|(_, _, c)| capability_name(c) == "ALL") {
             continue;
         }
         let adds: Vec<String> = string_items(doc, &svc, "cap_add")
             .iter()
-            .map(|(_, _, c)| normalize_cap(c))
+            .map(|(_, _, c)| capability_name(c))
             .collect();
         let missing: Vec<Value> = allow
             .iter()

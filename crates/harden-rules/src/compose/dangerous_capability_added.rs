@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 
 use super::{
-    holds_only_net_admin, is_egress_sidecar, normalize_cap, owner_label, remove_items_fix,
+    capability_name, holds_only_net_admin, is_egress_sidecar, owner_label, remove_items_fix,
     selected, ComposeCx,
 };
 use crate::{Check, RuleDef};
@@ -30,7 +30,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
         .capabilities
         .dangerous
         .iter()
-        .map(|c| normalize_cap(c))
+        .map(|c| capability_name(c))
         .collect();
     let mut out = Vec::new();
     let mut seen = Vec::new();
@@ -51,7 +51,7 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
             .items(list)
             .iter()
             .enumerate()
-            .filter_map(|(i, n)| doc.scalar(*n).map(|s| (i, normalize_cap(s))))
+            .filter_map(|(i, n)| doc.scalar(*n).map(|s| (i, capability_name(s))))
             .filter(|(_, c)| dangerous.contains(c))
             .collect();
         if bad.is_empty() {

@@ -2,14 +2,13 @@ use harden_core::{
     Applicability, Change, Document, Edit, FileKind, Finding, Fix, NewFile, RuleMeta, Severity,
     Tier,
 };
-use harden_profile::EgressParams;
 use harden_yaml::{NodeId, YamlDoc};
 use serde_json::{json, Map, Value};
 
 use super::{
-    from_project, insert_entries_changes, is_internal_network, join_inserts, key_range,
-    normalize_cap, rebase_inserts, remove_key_fix, selected, string_items, ComposeCx, ProjectFile,
-    Service,
+    agent_services, from_project, insert_entries_changes, is_internal_network, join_inserts,
+    key_range, network_names, rebase_inserts, remove_key_fix, selected, ComposeCx, ProjectFile,
+    Service, MOUNT_DIR,
 };
 use crate::{egress, Check, RuleDef};
 
@@ -30,9 +29,6 @@ pub static RULE: RuleDef = RuleDef {
     check: Check::Compose(check),
 };
 
-/// Where the sidecar finds the generated files.
-const MOUNT_DIR: &str = "/etc/harden";
-
 /// Keys that belong to a network namespace: Docker refuses them on a
 /// service that shares another's (`network_mode: service:x`), so they move
 /// to the sidecar.
@@ -49,38 +45,6 @@ const MOVED_KEYS: &[&str] = &[
     "mac_address",
 ];
 
-/// Whether a service runs harden's egress firewall: its command names the
-/// mounted script. Such a service is the one that may hold NET_ADMIN.
-pub fn is_egress_sidecar(doc: &YamlDoc, svc: &Service, params: &EgressParams) -> bool {
-    let script = format!("{MOUNT_DIR}/{}", params.script_file);
-    doc.lookup(svc.map, "command")
-        .is_some_and(|f| match doc.node_value(f.entry.value) {
-            Value::String(s) => s.contains(&script),
-            Value::Array(items) => items.iter().any(|i| i.as_str() == Some(script.as_str())),
-            _ => false,
-        })
-}
-
-/// The services that get a firewall: the dev containers' services and
-/// those whose name contains one of the profile's agent words.
-pub fn agent_services(cx: &ComposeCx<'_>) -> Vec<Service> {
-    let words: Vec<String> = cx
-        .profile
-        .egress
-        .agent_services
-        .iter()
-        .map(|w| w.to_ascii_lowercase())
-        .collect();
-    selected(cx)
-        .into_iter()
-        .filter(|s| {
-            let name = s.name.to_ascii_lowercase();
-            cx.usage.dev_services.contains(&s.name) || words.iter().any(|w| name.contains(w))
-        })
-        .filter(|s| !is_egress_sidecar(cx.doc, s, &cx.profile.egress))
-        .collect()
-}
-
 /// Whether the service's egress is already closed: it shares another
 /// network namespace or has none (`network_mode`), or every network it is
 /// on is `internal: true`.
@@ -90,25 +54,6 @@ fn egress_closed(doc: &YamlDoc, svc: &Service) -> bool {
     }
     let names = network_names(doc, svc);
     !names.is_empty() && names.iter().all(|n| is_internal_network(doc, n))
-}
-
-/// The networks a service names (list or mapping form); empty for none.
-pub fn network_names(doc: &YamlDoc, svc: &Service) -> Vec<String> {
-    let Some(found) = doc.lookup(svc.map, "networks") else {
-        return Vec::new();
-    };
-    let v = doc.resolve(found.entry.value);
-    if doc.is_sequence(v) {
-        doc.items(v)
-            .iter()
-            .filter_map(|n| doc.scalar(*n).map(str::to_string))
-            .collect()
-    } else {
-        doc.entries(v)
-            .iter()
-            .filter_map(|e| doc.key_str(*e).map(str::to_string))
-            .collect()
-    }
 }
 
 /// The mappings that write `key` for a service: its own and the anchors it
@@ -507,17 +452,6 @@ fn container_ports(doc: &YamlDoc, svc: &Service) -> Vec<String> {
         }
     }
     out
-}
-
-/// Whether the service holds only NET_ADMIN beyond `cap_drop: [ALL]`.
-pub fn holds_only_net_admin(doc: &YamlDoc, svc: &Service) -> bool {
-    let caps = |key: &str| -> Vec<String> {
-        string_items(doc, svc, key)
-            .iter()
-            .map(|(_, _, c)| normalize_cap(c))
-            .collect()
-    };
-    caps("cap_drop").contains(&"ALL".to_string()) && caps("cap_add") == ["NET_ADMIN"]
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 
 use super::{
     agent_services, append_items_changes, insert_entries_changes, is_internal_network,
-    join_inserts, key_range, network_names, rebase_inserts, selected, ComposeCx, Service,
+    join_inserts, key_range, network_names, rebase_inserts, selected, shares_namespace_of,
+    ComposeCx, Service,
 };
 use crate::{Check, RuleDef};
 
@@ -110,15 +111,6 @@ fn check(cx: &ComposeCx<'_>) -> Vec<Finding> {
             }
         })
         .collect()
-}
-
-/// Whether `svc` runs in the network namespace of service `other`
-/// (`network_mode: service:other`).
-fn shares_namespace_of(doc: &YamlDoc, svc: &Service, other: &str) -> bool {
-    doc.lookup(svc.map, "network_mode")
-        .and_then(|f| doc.scalar(f.entry.value))
-        .and_then(|m| m.trim().strip_prefix("service:"))
-        .is_some_and(|name| name == other)
 }
 
 fn agent_network(agent: &Service) -> String {

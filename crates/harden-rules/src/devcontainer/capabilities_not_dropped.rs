@@ -2,7 +2,7 @@ use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
 use super::{
-    append_to_top_level_array, handoff, mode, normalize_cap, run_args, run_args_range, Handoff,
+    append_to_top_level_array, capability_name, handoff, mode, run_args, run_args_range, Handoff,
     Mode,
 };
 use crate::{Check, DevcontainerCx, RuleDef};
@@ -35,7 +35,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         args.iter()
             .filter(|a| a.is(name))
             .filter_map(|a| a.value.as_deref())
-            .flat_map(|v| v.split(',').map(normalize_cap))
+            .flat_map(|v| v.split(',').map(capability_name))
             .collect()
     };
     if caps_of("--cap-drop").iter().any(|c| c == "ALL") {
@@ -43,7 +43,12 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     }
     let mut added = caps_of("--cap-add");
     if let Some(cap_add) = cx.doc.root().get("capAdd").and_then(|m| m.value.elements()) {
-        added.extend(cap_add.iter().filter_map(|n| n.as_str()).map(normalize_cap));
+        added.extend(
+            cap_add
+                .iter()
+                .filter_map(|n| n.as_str())
+                .map(capability_name),
+        );
     }
     let range = run_args_range(cx.doc);
     let finding = Finding::new(
@@ -59,7 +64,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     }
     let mut values = vec![Value::String("--cap-drop=ALL".into())];
     for cap in &cx.profile.capabilities.add_allowlist {
-        let cap = normalize_cap(cap);
+        let cap = capability_name(cap);
         if !added.contains(&cap) {
             values.push(Value::String(format!("--cap-add={cap}")));
         }

@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 
 use super::{
-    mode, normalize_cap, remove_from_top_level_array, run_arg_range, run_args, top_level_strings,
+    capability_name, mode, remove_from_top_level_array, run_arg_range, run_args, top_level_strings,
     Mode,
 };
 use crate::{Check, DevcontainerCx, RuleDef};
@@ -30,17 +30,17 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     let firewall = super::own_firewall(doc, cx.profile).is_some();
     let caps = &cx.profile.capabilities;
     let dangerous = |cap: &str| {
-        let cap = normalize_cap(cap);
-        if firewall && caps.firewall.iter().any(|f| normalize_cap(f) == cap) {
+        let cap = capability_name(cap);
+        if firewall && caps.firewall.iter().any(|f| capability_name(f) == cap) {
             return false;
         }
-        caps.dangerous.iter().any(|d| normalize_cap(d) == cap)
+        caps.dangerous.iter().any(|d| capability_name(d) == cap)
     };
     let mut out = Vec::new();
     if let Some(array) = doc.root().get("capAdd").map(|m| &m.value) {
         for (i, node, cap) in top_level_strings(doc, "capAdd") {
             if dangerous(cap) {
-                let name = normalize_cap(cap);
+                let name = capability_name(cap);
                 let fix = remove_from_top_level_array(
                     doc,
                     array,
@@ -71,7 +71,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
                     continue;
                 };
                 if value.split(',').any(dangerous) {
-                    let name = normalize_cap(value);
+                    let name = capability_name(value);
                     let fix = remove_from_top_level_array(
                         doc,
                         array,

@@ -272,16 +272,16 @@ pub fn lifecycle_commands(doc: &JsoncDoc) -> Vec<(&'static str, String)> {
 /// Whether the config adds capability `cap` (in `capAdd` or a `runArgs`
 /// `--cap-add`).
 pub fn adds_capability(doc: &JsoncDoc, cap: &str) -> bool {
-    let want = normalize_cap(cap);
+    let want = capability_name(cap);
     let in_cap_add = top_level_strings(doc, "capAdd")
         .iter()
-        .any(|(_, _, c)| normalize_cap(c) == want);
+        .any(|(_, _, c)| capability_name(c) == want);
     let in_run_args = run_args::node(doc).is_some_and(|array| {
         run_args::parse(array)
             .into_iter()
             .filter(|a| a.is("--cap-add"))
             .filter_map(|a| a.value)
-            .any(|v| v.split(',').any(|c| normalize_cap(c) == want))
+            .any(|v| v.split(',').any(|c| capability_name(c) == want))
     });
     in_cap_add || in_run_args
 }
@@ -349,13 +349,7 @@ pub fn network_closed(args: &[run_args::RunArg]) -> bool {
         .any(|v| v == "none" || v.starts_with("container:"))
 }
 
-pub fn normalize_cap(cap: &str) -> String {
-    let upper = cap.trim().to_ascii_uppercase();
-    upper
-        .strip_prefix("CAP_")
-        .map(str::to_string)
-        .unwrap_or(upper)
-}
+pub use harden_core::capability_name;
 
 /// A fix that removes the top-level member `key`.
 pub fn remove_top_level_member(
