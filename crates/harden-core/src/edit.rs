@@ -112,6 +112,35 @@ pub struct Fix {
     pub new_files: Vec<NewFile>,
 }
 
+/// Edits together with the value changes they make: what the format
+/// crates' path-aware builders return, and what a fix is made of.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Patch {
+    pub edits: Vec<Edit>,
+    pub changes: Vec<Change>,
+}
+
+impl Patch {
+    pub fn new(edits: Vec<Edit>, changes: Vec<Change>) -> Self {
+        Patch { edits, changes }
+    }
+
+    /// This patch followed by `other`, for one fix that makes both.
+    pub fn and(mut self, other: Patch) -> Self {
+        self.edits.extend(other.edits);
+        self.changes.extend(other.changes);
+        self
+    }
+
+    pub fn into_parts(self) -> (Vec<Edit>, Vec<Change>) {
+        (self.edits, self.changes)
+    }
+
+    pub fn into_fix(self, title: impl Into<String>, applicability: Applicability) -> Fix {
+        Fix::new(title, applicability, self.edits, self.changes)
+    }
+}
+
 impl Fix {
     pub fn new(
         title: impl Into<String>,

@@ -4,9 +4,11 @@
 //! line endings, trailing-comma style, single-line containers.
 
 mod edit;
+mod path;
 mod tree;
 
 pub use edit::{render_block, render_value, Edits};
+pub use path::key_path;
 pub use tree::{Member, Node, NodeKind};
 
 use harden_core::{Document, LineEnding, ParseError, SourceText};

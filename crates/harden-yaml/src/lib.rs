@@ -10,6 +10,7 @@
 //! from the spans; nothing is re-serialised.
 
 mod edit;
+mod patch;
 mod render;
 mod tree;
 mod value;

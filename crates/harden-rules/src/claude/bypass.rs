@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::{node_at, range_at, set_fix, ClaudeCx, ClaudeLayer};
+use super::{ClaudeCx, ClaudeLayer};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -26,11 +26,11 @@ const BYPASS_MODES: &[&str] = &["bypassPermissions", "auto"];
 fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let mut out = Vec::new();
-    let disable = node_at(doc, &["permissions", "disableBypassPermissionsMode"]);
+    let disable = doc.node_at(&["permissions", "disableBypassPermissionsMode"]);
     if disable.and_then(|n| n.as_str()) != Some("disable") {
         let f = Finding::new(
             &META,
-            range_at(doc, &["permissions", "disableBypassPermissionsMode"]),
+            doc.range_at(&["permissions", "disableBypassPermissionsMode"]),
             "permissions.disableBypassPermissionsMode",
             format!(
                 "bypass-permissions mode is not disabled (`permissions.disableBypassPermissionsMode`){}",
@@ -43,21 +43,28 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             _ => "a local or managed file can still set it back; managed settings are the only lock",
         };
         out.push(
-            match set_fix(
-                doc,
-                &["permissions", "disableBypassPermissionsMode"],
-                Value::String("disable".into()),
-                "Set `permissions.disableBypassPermissionsMode` to \"disable\"",
-                Applicability::Unsafe,
-            ) {
+            match doc
+                .set_at(
+                    &["permissions", "disableBypassPermissionsMode"],
+                    Value::String("disable".into()),
+                )
+                .map(|p| {
+                    p.into_fix(
+                        "Set `permissions.disableBypassPermissionsMode` to \"disable\"",
+                        Applicability::Unsafe,
+                    )
+                }) {
                 Some(fix) => f.with_fix(fix).with_note(note),
                 None => f.with_note("`permissions` is not an object"),
             },
         );
     }
-    if let Some(mode) = node_at(doc, &["permissions", "defaultMode"]).and_then(|n| n.as_str()) {
+    if let Some(mode) = doc
+        .node_at(&["permissions", "defaultMode"])
+        .and_then(|n| n.as_str())
+    {
         if BYPASS_MODES.contains(&mode) {
-            let range = range_at(doc, &["permissions", "defaultMode"]);
+            let range = doc.range_at(&["permissions", "defaultMode"]);
             let message = format!("the default permission mode is `{mode}`{}", cx.at());
             let f = Finding::new(&META, range, "permissions.defaultMode", message);
             out.push(if cx.layer.is_repository() {
@@ -66,13 +73,7 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
                     cx.layer.name()
                 ))
             } else {
-                match set_fix(
-                    doc,
-                    &["permissions", "defaultMode"],
-                    Value::String("default".into()),
-                    "Set `permissions.defaultMode` to \"default\"",
-                    Applicability::Unsafe,
-                ) {
+                match doc.set_at(&["permissions", "defaultMode"], Value::String("default".into())).map(|p| p.into_fix("Set `permissions.defaultMode` to \"default\"", Applicability::Unsafe)) {
                     Some(fix) => f.with_fix(fix),
                     None => f,
                 }
@@ -83,7 +84,7 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         out.push(
             Finding::new(
                 &META,
-                range_at(doc, &["disableBypassPermissionsMode"]),
+                doc.range_at(&["disableBypassPermissionsMode"]),
                 "disableBypassPermissionsMode",
                 format!(
                     "`disableBypassPermissionsMode` at the top level has no effect{}",
@@ -93,12 +94,15 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             .with_note("Claude reads it only under `permissions`"),
         );
     }
-    if node_at(doc, &["skipDangerousModePermissionPrompt"]).and_then(|n| n.as_bool()) == Some(true)
+    if doc
+        .node_at(&["skipDangerousModePermissionPrompt"])
+        .and_then(|n| n.as_bool())
+        == Some(true)
     {
         out.push(
             Finding::new(
                 &META,
-                range_at(doc, &["skipDangerousModePermissionPrompt"]),
+                doc.range_at(&["skipDangerousModePermissionPrompt"]),
                 "skipDangerousModePermissionPrompt",
                 format!(
                     "`skipDangerousModePermissionPrompt` skips the warning before bypass mode{}",

@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::{node_at, range_at, set_fix, ClaudeCx};
+use super::ClaudeCx;
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -26,12 +26,12 @@ const KEY: &str = "CLAUDE_CODE_SUBPROCESS_ENV_SCRUB";
 fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let keys = ["env", KEY];
-    if node_at(doc, &keys).and_then(|n| n.as_str()) == Some("1") {
+    if doc.node_at(&keys).and_then(|n| n.as_str()) == Some("1") {
         return Vec::new();
     }
     let f = Finding::new(
         &META,
-        range_at(doc, &keys),
+        doc.range_at(&keys),
         format!("env.{KEY}"),
         format!(
             "subprocesses inherit Claude's API and cloud credentials (`env.{KEY}` is not \"1\"){}",
@@ -42,13 +42,10 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     if !cx.knows(&dotted) {
         return vec![f.with_note(cx.version_note(&dotted))];
     }
-    vec![match set_fix(
-        doc,
-        &keys,
-        Value::String("1".into()),
-        format!("Set `env.{KEY}` to \"1\""),
-        Applicability::Unsafe,
-    ) {
+    vec![match doc
+        .set_at(&keys, Value::String("1".into()))
+        .map(|p| p.into_fix(format!("Set `env.{KEY}` to \"1\""), Applicability::Unsafe))
+    {
         Some(fix) => f.with_fix(fix),
         None => f.with_note("`env` is not an object"),
     }]

@@ -16,10 +16,8 @@ mod settings_invalid;
 
 use std::sync::OnceLock;
 
-use harden_core::{
-    apply_edits, Applicability, Change, Document, Edit, Finding, Fix, PathSeg, ValuePath,
-};
-use harden_jsonc::{JsoncDoc, Node};
+use harden_core::{apply_edits, Change, Document, Finding, PathSeg};
+use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 use serde_json::Value;
 
@@ -175,124 +173,6 @@ impl ClaudeCx<'_> {
     pub fn at(&self) -> String {
         format!(" ({} settings)", self.layer.name())
     }
-}
-
-fn path_of(keys: &[&str]) -> ValuePath {
-    ValuePath(keys.iter().map(|k| PathSeg::Key(k.to_string())).collect())
-}
-
-/// The node at a key path, when every step is an object member.
-pub fn node_at<'d>(doc: &'d JsoncDoc, keys: &[&str]) -> Option<&'d Node> {
-    let mut node = doc.root();
-    for k in keys {
-        node = &node.get(k)?.value;
-    }
-    Some(node)
-}
-
-/// Edits and the change that make `keys` hold `value`: the value replaced
-/// when present, else the missing members created under the deepest object
-/// that exists. `None` when the path runs through something not an object.
-pub fn set_path(doc: &JsoncDoc, keys: &[&str], value: Value) -> Option<(Vec<Edit>, Change)> {
-    let mut node = doc.root();
-    for (i, k) in keys.iter().enumerate() {
-        node.members()?;
-        match node.get(k) {
-            Some(m) => node = &m.value,
-            None => {
-                let mut nested = value;
-                for key in keys[i + 1..].iter().rev() {
-                    let mut map = serde_json::Map::new();
-                    map.insert(key.to_string(), nested);
-                    nested = Value::Object(map);
-                }
-                let edits = doc.edits().append_member_block(node, k, &nested);
-                let change = Change::Set {
-                    path: path_of(&keys[..=i]),
-                    value: nested,
-                };
-                return Some((edits, change));
-            }
-        }
-    }
-    let edit = doc.edits().replace(node, &value);
-    Some((
-        vec![edit],
-        Change::Set {
-            path: path_of(keys),
-            value,
-        },
-    ))
-}
-
-/// A fix that sets `keys` to `value`.
-pub fn set_fix(
-    doc: &JsoncDoc,
-    keys: &[&str],
-    value: Value,
-    title: impl Into<String>,
-    applicability: Applicability,
-) -> Option<Fix> {
-    let (edits, change) = set_path(doc, keys, value)?;
-    Some(Fix::new(title, applicability, edits, vec![change]))
-}
-
-/// A fix that appends strings to the array at `keys`, creating it when
-/// absent. `None` when something on the path is not an object or array.
-pub fn append_fix(
-    doc: &JsoncDoc,
-    keys: &[&str],
-    items: Vec<String>,
-    title: impl Into<String>,
-    applicability: Applicability,
-) -> Option<Fix> {
-    let values: Vec<Value> = items.into_iter().map(Value::String).collect();
-    match node_at(doc, keys) {
-        Some(array) => {
-            let len = array.elements()?.len();
-            let path = path_of(keys);
-            let changes = values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| Change::Insert {
-                    path: path.child(len + i),
-                    value: v.clone(),
-                })
-                .collect();
-            let edits = doc.edits().append_elements(array, &values);
-            Some(Fix::new(title, applicability, edits, changes))
-        }
-        None => set_fix(doc, keys, Value::Array(values), title, applicability),
-    }
-}
-
-/// The strings of the array at `keys`.
-pub fn strings_at(doc: &JsoncDoc, keys: &[&str]) -> Vec<String> {
-    node_at(doc, keys)
-        .and_then(Node::elements)
-        .map(|e| {
-            e.iter()
-                .filter_map(|n| n.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The byte range a finding about `keys` points at: the deepest member on
-/// the path that exists, else the root's opening brace.
-pub fn range_at(doc: &JsoncDoc, keys: &[&str]) -> std::ops::Range<usize> {
-    let mut node = doc.root();
-    let mut range = node.range.start..node.range.start + 1;
-    for k in keys {
-        match node.get(k) {
-            Some(m) => {
-                range = m.range();
-                node = &m.value;
-            }
-            None => break,
-        }
-    }
-    range
 }
 
 fn validator() -> &'static jsonschema::Validator {

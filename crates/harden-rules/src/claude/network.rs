@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::{node_at, range_at, set_fix, ClaudeCx};
+use super::ClaudeCx;
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -25,12 +25,12 @@ pub static RULE: RuleDef = RuleDef {
 fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let keys = ["sandbox", "network", "allowedDomains"];
-    if node_at(doc, &keys).is_some() {
+    if doc.node_at(&keys).is_some() {
         return Vec::new();
     }
     let f = Finding::new(
         &META,
-        range_at(doc, &keys),
+        doc.range_at(&keys),
         "sandbox.network.allowedDomains",
         format!("the sandbox's network has no domain allowlist{}", cx.at()),
     );
@@ -41,13 +41,12 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         .iter()
         .map(|d| Value::String(d.clone()))
         .collect();
-    vec![match set_fix(
-        doc,
-        &keys,
-        Value::Array(domains),
-        "Set `sandbox.network.allowedDomains` to the profile's egress allowlist",
-        Applicability::Unsafe,
-    ) {
+    vec![match doc.set_at(&keys, Value::Array(domains)).map(|p| {
+        p.into_fix(
+            "Set `sandbox.network.allowedDomains` to the profile's egress allowlist",
+            Applicability::Unsafe,
+        )
+    }) {
         Some(fix) => f.with_fix(fix),
         None => f.with_note("`sandbox` or `sandbox.network` is not an object"),
     }]

@@ -1,6 +1,6 @@
 use harden_core::{Applicability, Change, Edit, FileKind, Finding, Fix, RuleMeta, Severity, Tier};
 
-use super::{append_fix, node_at, path_of, range_at, strings_at, ClaudeCx};
+use super::ClaudeCx;
 use crate::{Check, RuleDef};
 
 pub static CREDENTIALS_META: RuleMeta = RuleMeta {
@@ -55,7 +55,7 @@ pub static BROAD_ALLOW_RULE: RuleDef = RuleDef {
 };
 
 fn missing_denies(cx: &ClaudeCx<'_>, tool: &str, paths: &[String]) -> Vec<String> {
-    let present = strings_at(cx.doc, &["permissions", "deny"]);
+    let present = cx.doc.strings_at(&["permissions", "deny"]);
     let mut out: Vec<String> = Vec::new();
     for p in paths {
         let rule = format!("{tool}({p})");
@@ -77,27 +77,33 @@ fn deny_finding(
         return Vec::new();
     }
     let doc = cx.doc;
-    if node_at(doc, &["permissions", "deny"]).is_some_and(|n| n.elements().is_none()) {
+    if doc
+        .node_at(&["permissions", "deny"])
+        .is_some_and(|n| n.elements().is_none())
+    {
         return Vec::new();
     }
     let f = Finding::new(
         meta,
-        range_at(doc, &["permissions", "deny"]),
+        doc.range_at(&["permissions", "deny"]),
         target,
         format!("{what} are not denied{}: {}", cx.at(), missing.join(", ")),
     );
     let title = format!("Add {} deny rules to `permissions.deny`", missing.len());
-    let mut f = match append_fix(
-        doc,
-        &["permissions", "deny"],
-        missing,
-        title,
-        Applicability::Unsafe,
-    ) {
+    let mut f = match doc
+        .append_at(
+            &["permissions", "deny"],
+            missing.into_iter().map(serde_json::Value::String).collect(),
+        )
+        .map(|p| p.into_fix(title, Applicability::Unsafe))
+    {
         Some(fix) => f.with_fix(fix),
         None => f.with_note("`permissions` is not an object"),
     };
-    let sandboxed = node_at(doc, &["sandbox", "enabled"]).and_then(|n| n.as_bool()) == Some(true);
+    let sandboxed = doc
+        .node_at(&["sandbox", "enabled"])
+        .and_then(|n| n.as_bool())
+        == Some(true);
     if !sandboxed && f.fix.is_some() {
         f = f.with_note(
             "deny rules bind Claude's tools and the Bash commands that name the paths (static analysis); only the sandbox (CC002) enforces them for every process",
@@ -130,7 +136,7 @@ fn check_code_paths(cx: &ClaudeCx<'_>) -> Vec<Finding> {
 
 fn check_broad_allow(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
-    let Some(array) = node_at(doc, &["permissions", "allow"]) else {
+    let Some(array) = doc.node_at(&["permissions", "allow"]) else {
         return Vec::new();
     };
     let Some(items) = array.elements() else {
@@ -165,7 +171,7 @@ fn check_broad_allow(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         );
         i = j;
     }
-    let path = path_of(&["permissions", "allow"]);
+    let path = harden_jsonc::key_path(&["permissions", "allow"]);
     let changes = broad
         .iter()
         .rev()

@@ -2,7 +2,7 @@ use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use harden_jsonc::{Node, NodeKind};
 use serde_json::Value;
 
-use super::{node_at, range_at, set_fix, ClaudeCx};
+use super::ClaudeCx;
 use crate::{Check, RuleDef};
 
 pub static MCP_META: RuleMeta = RuleMeta {
@@ -42,10 +42,14 @@ pub static CODE_KEYS_RULE: RuleDef = RuleDef {
 fn check_mcp(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let mut out = Vec::new();
-    if node_at(doc, &["enableAllProjectMcpServers"]).and_then(Node::as_bool) == Some(true) {
+    if doc
+        .node_at(&["enableAllProjectMcpServers"])
+        .and_then(Node::as_bool)
+        == Some(true)
+    {
         let f = Finding::new(
             &MCP_META,
-            range_at(doc, &["enableAllProjectMcpServers"]),
+            doc.range_at(&["enableAllProjectMcpServers"]),
             "enableAllProjectMcpServers",
             format!(
                 "`enableAllProjectMcpServers` approves every project MCP server{}",
@@ -53,24 +57,25 @@ fn check_mcp(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             ),
         );
         out.push(
-            match set_fix(
-                doc,
-                &["enableAllProjectMcpServers"],
-                Value::Bool(false),
-                "Set `enableAllProjectMcpServers` to false",
-                Applicability::Safe,
-            ) {
+            match doc
+                .set_at(&["enableAllProjectMcpServers"], Value::Bool(false))
+                .map(|p| {
+                    p.into_fix(
+                        "Set `enableAllProjectMcpServers` to false",
+                        Applicability::Safe,
+                    )
+                }) {
                 Some(fix) => f.with_fix(fix),
                 None => f,
             },
         );
     }
-    let approved = super::strings_at(doc, &["enabledMcpjsonServers"]);
+    let approved = doc.strings_at(&["enabledMcpjsonServers"]);
     if !approved.is_empty() {
         out.push(
             Finding::new(
                 &MCP_META,
-                range_at(doc, &["enabledMcpjsonServers"]),
+                doc.range_at(&["enabledMcpjsonServers"]),
                 "enabledMcpjsonServers",
                 format!(
                     "project MCP servers approved in advance{}: {}",
@@ -120,7 +125,7 @@ fn check_code_keys(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     } else {
         ""
     };
-    if let Some(hooks) = node_at(doc, &["hooks"]) {
+    if let Some(hooks) = doc.node_at(&["hooks"]) {
         for event in hooks.members().unwrap_or_default() {
             let mut cmds = Vec::new();
             commands(&event.value, &mut cmds);
@@ -143,7 +148,7 @@ fn check_code_keys(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         }
     }
     for key in COMMAND_KEYS {
-        if let Some(node) = node_at(doc, &[key]) {
+        if let Some(node) = doc.node_at(&[key]) {
             let mut cmds = Vec::new();
             match node.as_str() {
                 Some(s) => cmds.push(s.to_string()),
@@ -151,7 +156,7 @@ fn check_code_keys(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             }
             out.push(Finding::new(
                 &CODE_KEYS_META,
-                range_at(doc, &[key]),
+                doc.range_at(&[key]),
                 *key,
                 format!(
                     "`{key}` runs a command{trust}{}{}",
@@ -166,10 +171,13 @@ fn check_code_keys(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         }
     }
     for key in ["enabledPlugins", "extraKnownMarketplaces"] {
-        if node_at(doc, &[key]).is_some_and(|n| n.members().is_some_and(|m| !m.is_empty())) {
+        if doc
+            .node_at(&[key])
+            .is_some_and(|n| n.members().is_some_and(|m| !m.is_empty()))
+        {
             out.push(Finding::new(
                 &CODE_KEYS_META,
-                range_at(doc, &[key]),
+                doc.range_at(&[key]),
                 key,
                 format!(
                     "`{key}` brings in plugins, whose hooks and servers run code{}",
@@ -178,11 +186,11 @@ fn check_code_keys(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             ));
         }
     }
-    let excluded = super::strings_at(doc, &["sandbox", "excludedCommands"]);
+    let excluded = doc.strings_at(&["sandbox", "excludedCommands"]);
     if !excluded.is_empty() {
         out.push(Finding::new(
             &CODE_KEYS_META,
-            range_at(doc, &["sandbox", "excludedCommands"]),
+            doc.range_at(&["sandbox", "excludedCommands"]),
             "sandbox.excludedCommands",
             format!(
                 "these commands always run outside the sandbox{}: {}",
@@ -191,7 +199,7 @@ fn check_code_keys(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             ),
         ));
     }
-    let sockets = super::strings_at(doc, &["sandbox", "network", "allowUnixSockets"]);
+    let sockets = doc.strings_at(&["sandbox", "network", "allowUnixSockets"]);
     let risky: Vec<&String> = sockets
         .iter()
         .filter(|s| s.contains("docker.sock") || s.contains("ssh") || s.contains("agent"))
@@ -199,7 +207,7 @@ fn check_code_keys(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     if !risky.is_empty() {
         out.push(Finding::new(
             &CODE_KEYS_META,
-            range_at(doc, &["sandbox", "network", "allowUnixSockets"]),
+            doc.range_at(&["sandbox", "network", "allowUnixSockets"]),
             "sandbox.network.allowUnixSockets",
             format!(
                 "the sandbox may connect to {} (on macOS; Linux ignores this list){}",
@@ -217,10 +225,10 @@ fn check_code_keys(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         (&["sandbox", "enableWeakerNestedSandbox"][..], "the nested sandbox mode is weaker (no /proc isolation)"),
         (&["sandbox", "network", "allowLocalBinding"][..], "sandboxed commands may listen on local ports"),
     ] {
-        if node_at(doc, keys).and_then(Node::as_bool) == Some(true) {
+        if doc.node_at(keys).and_then(Node::as_bool) == Some(true) {
             out.push(Finding::new(
                 &CODE_KEYS_META,
-                range_at(doc, keys),
+                doc.range_at(keys),
                 keys.join("."),
                 format!("`{}` is true: {what}{}", keys.join("."), cx.at()),
             ));

@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::{node_at, range_at, set_fix, ClaudeCx};
+use super::ClaudeCx;
 use crate::{Check, RuleDef};
 
 pub static SANDBOX_META: RuleMeta = RuleMeta {
@@ -39,7 +39,7 @@ pub static ESCAPE_RULE: RuleDef = RuleDef {
 };
 
 fn is_true(cx: &ClaudeCx<'_>, keys: &[&str]) -> Option<bool> {
-    node_at(cx.doc, keys).and_then(|n| n.as_bool())
+    cx.doc.node_at(keys).and_then(|n| n.as_bool())
 }
 
 fn check_sandbox(cx: &ClaudeCx<'_>) -> Vec<Finding> {
@@ -48,18 +48,15 @@ fn check_sandbox(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     if is_true(cx, &["sandbox", "enabled"]) != Some(true) {
         let f = Finding::new(
             &SANDBOX_META,
-            range_at(doc, &["sandbox", "enabled"]),
+            doc.range_at(&["sandbox", "enabled"]),
             "sandbox.enabled",
             format!("the Bash sandbox is not enabled{}", cx.at()),
         );
         out.push(
-            match set_fix(
-                doc,
-                &["sandbox", "enabled"],
-                Value::Bool(true),
-                "Set `sandbox.enabled` to true",
-                Applicability::Unsafe,
-            ) {
+            match doc
+                .set_at(&["sandbox", "enabled"], Value::Bool(true))
+                .map(|p| p.into_fix("Set `sandbox.enabled` to true", Applicability::Unsafe))
+            {
                 Some(fix) => f.with_fix(fix),
                 None => f.with_note("`sandbox` is not an object"),
             },
@@ -68,7 +65,7 @@ fn check_sandbox(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     if is_true(cx, &["sandbox", "failIfUnavailable"]) != Some(true) {
         let f = Finding::new(
             &SANDBOX_META,
-            range_at(doc, &["sandbox", "failIfUnavailable"]),
+            doc.range_at(&["sandbox", "failIfUnavailable"]),
             "sandbox.failIfUnavailable",
             format!(
                 "when the sandbox cannot start, Claude runs commands unsandboxed with only a warning{}",
@@ -76,13 +73,14 @@ fn check_sandbox(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             ),
         );
         out.push(if cx.knows("sandbox.failIfUnavailable") {
-            match set_fix(
-                doc,
-                &["sandbox", "failIfUnavailable"],
-                Value::Bool(true),
-                "Set `sandbox.failIfUnavailable` to true",
-                Applicability::Unsafe,
-            ) {
+            match doc
+                .set_at(&["sandbox", "failIfUnavailable"], Value::Bool(true))
+                .map(|p| {
+                    p.into_fix(
+                        "Set `sandbox.failIfUnavailable` to true",
+                        Applicability::Unsafe,
+                    )
+                }) {
                 Some(fix) => f.with_fix(fix),
                 None => f.with_note("`sandbox` is not an object"),
             }
@@ -100,20 +98,21 @@ fn check_escape(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     }
     let f = Finding::new(
         &ESCAPE_META,
-        range_at(doc, &["sandbox", "allowUnsandboxedCommands"]),
+        doc.range_at(&["sandbox", "allowUnsandboxedCommands"]),
         "sandbox.allowUnsandboxedCommands",
         format!(
             "commands may ask to run outside the sandbox (`allowUnsandboxedCommands` is not false){}",
             cx.at()
         ),
     );
-    vec![match set_fix(
-        doc,
-        &["sandbox", "allowUnsandboxedCommands"],
-        Value::Bool(false),
-        "Set `sandbox.allowUnsandboxedCommands` to false",
-        Applicability::Unsafe,
-    ) {
+    vec![match doc
+        .set_at(&["sandbox", "allowUnsandboxedCommands"], Value::Bool(false))
+        .map(|p| {
+            p.into_fix(
+                "Set `sandbox.allowUnsandboxedCommands` to false",
+                Applicability::Unsafe,
+            )
+        }) {
         Some(fix) => f.with_fix(fix),
         None => f.with_note("`sandbox` is not an object"),
     }]

@@ -2,9 +2,8 @@ use harden_core::{Applicability, FileKind, Finding, Fix, RuleMeta, Severity, Tie
 use serde_json::Value;
 
 use super::{
-    append_items_changes, capability_name, findings_from, insert_entries_changes, join_inserts,
-    key_range, plan_add_key, push_group, selected, service_list, string_items, ComposeCx, Groups,
-    Service,
+    capability_name, findings_from, join_inserts, key_range, plan_add_key, push_group, selected,
+    service_list, string_items, ComposeCx, Groups, Service,
 };
 use crate::{Check, RuleDef};
 
@@ -121,7 +120,9 @@ fn edit_in_place(
         }
         match doc.get(svc.map, key) {
             Some(e) if doc.is_sequence(e.value) && doc.resolve(e.value) == e.value => {
-                let (e, c) = append_items_changes(doc, e.value, &values)?;
+                let (e, c) = doc
+                    .append_items_patch(e.value, &values)
+                    .map(harden_core::Patch::into_parts)?;
                 edits.extend(e);
                 changes.extend(c);
             }
@@ -130,7 +131,9 @@ fn edit_in_place(
         }
     }
     if !new_keys.is_empty() {
-        let (e, c) = insert_entries_changes(doc, svc.map, &new_keys)?;
+        let (e, c) = doc
+            .insert_entries_patch(svc.map, &new_keys)
+            .map(harden_core::Patch::into_parts)?;
         edits.extend(e);
         changes.extend(c);
     }

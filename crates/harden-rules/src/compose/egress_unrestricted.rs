@@ -6,9 +6,8 @@ use harden_yaml::{NodeId, YamlDoc};
 use serde_json::{json, Map, Value};
 
 use super::{
-    agent_services, from_project, insert_entries_changes, is_internal_network, join_inserts,
-    key_range, network_names, rebase_inserts, remove_key_fix, selected, ComposeCx, ProjectFile,
-    Service, MOUNT_DIR,
+    agent_services, from_project, is_internal_network, join_inserts, key_range, network_names,
+    rebase_inserts, remove_key_fix, selected, ComposeCx, ProjectFile, Service, MOUNT_DIR,
 };
 use crate::{egress, Check, RuleDef};
 
@@ -298,7 +297,9 @@ fn sidecar_fix(cx: &ComposeCx<'_>, moving: &[Service]) -> Result<Fix, String> {
             }
         }
         let mode = Value::String(format!("service:{name}"));
-        let (e, c) = insert_entries_changes(doc, svc.map, &[("network_mode".into(), mode)])?;
+        let (e, c) = doc
+            .insert_entries_patch(svc.map, &[("network_mode".into(), mode)])
+            .map(harden_core::Patch::into_parts)?;
         edits.extend(e);
         changes.extend(c);
         sidecars.push((name, Value::Object(sidecar)));
@@ -318,7 +319,9 @@ fn sidecar_fix(cx: &ComposeCx<'_>, moving: &[Service]) -> Result<Fix, String> {
     // Keep a blank line between services where the file has one.
     let spaced = services_spaced(doc, services_map);
     for sidecar in &sidecars {
-        let (e, c) = insert_entries_changes(doc, services_map, std::slice::from_ref(sidecar))?;
+        let (e, c) = doc
+            .insert_entries_patch(services_map, std::slice::from_ref(sidecar))
+            .map(harden_core::Patch::into_parts)?;
         for mut edit in e {
             if spaced && !doc.node(services_map).flow {
                 edit.content.insert_str(0, doc.eol());

@@ -49,53 +49,6 @@ pub static RULES: &[&RuleDef] = &[
     &host_access::RULE,
 ];
 
-/// The edits adding `entries` to the mapping `map`, and the value changes
-/// they make wherever the mapping shows up.
-pub fn insert_entries_changes(
-    doc: &YamlDoc,
-    map: NodeId,
-    entries: &[(String, Value)],
-) -> Result<(Vec<Edit>, Vec<Change>), String> {
-    let edits = doc
-        .edits()
-        .insert_entries(map, entries)
-        .map_err(|e| e.to_string())?;
-    let mut changes = Vec::new();
-    for (k, v) in entries {
-        for path in doc.paths_for_new_key(map, k) {
-            changes.push(Change::Set {
-                path,
-                value: v.clone(),
-            });
-        }
-    }
-    Ok((edits, changes))
-}
-
-/// The edits appending `values` to the list `seq`, and the value changes
-/// they make wherever the list shows up.
-pub fn append_items_changes(
-    doc: &YamlDoc,
-    seq: NodeId,
-    values: &[Value],
-) -> Result<(Vec<Edit>, Vec<Change>), String> {
-    let edits = doc
-        .edits()
-        .append_items(seq, values)
-        .map_err(|e| e.to_string())?;
-    let len = doc.items(seq).len();
-    let mut changes = Vec::new();
-    for path in doc.paths_of(seq) {
-        for (i, v) in values.iter().enumerate() {
-            changes.push(Change::Insert {
-                path: path.child(len + i),
-                value: v.clone(),
-            });
-        }
-    }
-    Ok((edits, changes))
-}
-
 /// The range of a service's key (`app:`), where service-level findings point.
 pub fn key_range(doc: &YamlDoc, svc: &Service) -> Range<usize> {
     doc.range(svc.key)
@@ -163,7 +116,9 @@ pub fn plan_add_key(
             None => (svc.map, vec![i]),
         };
         done.extend(&group);
-        let fix = insert_entries_changes(doc, map, entries)
+        let fix = doc
+            .insert_entries_patch(map, entries)
+            .map(harden_core::Patch::into_parts)
             .map(|(edits, changes)| Fix::new(title, applicability, edits, changes));
         let services: Vec<Service> = group.iter().map(|j| needing[*j].clone()).collect();
         let (range, target) = if map == svc.map {
@@ -296,7 +251,9 @@ pub fn append_items_fix(
     title: &str,
     applicability: Applicability,
 ) -> Result<Fix, String> {
-    let (edits, changes) = append_items_changes(doc, seq, values)?;
+    let (edits, changes) = doc
+        .append_items_patch(seq, values)
+        .map(harden_core::Patch::into_parts)?;
     Ok(Fix::new(title, applicability, edits, changes))
 }
 

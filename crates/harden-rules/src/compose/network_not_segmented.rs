@@ -5,9 +5,8 @@ use harden_yaml::YamlDoc;
 use serde_json::{json, Value};
 
 use super::{
-    agent_services, append_items_changes, insert_entries_changes, is_internal_network,
-    join_inserts, key_range, network_names, rebase_inserts, selected, shares_namespace_of,
-    ComposeCx, Service,
+    agent_services, is_internal_network, join_inserts, key_range, network_names, rebase_inserts,
+    selected, shares_namespace_of, ComposeCx, Service,
 };
 use crate::{Check, RuleDef};
 
@@ -163,16 +162,19 @@ fn segment(
             }
             (Attachment::Default, true) => {
                 let value = json!([agent_network(svc)]);
-                insert_entries_changes(doc, svc.map, &[("networks".into(), value)])?
+                doc.insert_entries_patch(svc.map, &[("networks".into(), value)])
+                    .map(harden_core::Patch::into_parts)?
             }
             (Attachment::OwnList(list, _), false) => {
                 let values: Vec<Value> = new_nets.iter().map(|n| json!(n)).collect();
-                append_items_changes(doc, list, &values)?
+                doc.append_items_patch(list, &values)
+                    .map(harden_core::Patch::into_parts)?
             }
             (Attachment::Default, false) => {
                 let mut all = vec![json!("default")];
                 all.extend(new_nets.iter().map(|n| json!(n)));
-                insert_entries_changes(doc, svc.map, &[("networks".into(), Value::Array(all))])?
+                doc.insert_entries_patch(svc.map, &[("networks".into(), Value::Array(all))])
+                    .map(harden_core::Patch::into_parts)?
             }
         };
         edits.extend(e);
@@ -180,11 +182,14 @@ fn segment(
     }
     let entries: Vec<(String, Value)> = new_nets.iter().map(|n| (n.clone(), json!({}))).collect();
     let (e, c) = match top_map {
-        Some(map) if !doc.entries(map).is_empty() => insert_entries_changes(doc, map, &entries)?,
+        Some(map) if !doc.entries(map).is_empty() => doc
+            .insert_entries_patch(map, &entries)
+            .map(harden_core::Patch::into_parts)?,
         Some(_) => return Err("the top-level `networks` is empty".into()),
         None => {
             let value = Value::Object(entries.into_iter().collect());
-            insert_entries_changes(doc, root, &[("networks".into(), value)])?
+            doc.insert_entries_patch(root, &[("networks".into(), value)])
+                .map(harden_core::Patch::into_parts)?
         }
     };
     edits.extend(e);

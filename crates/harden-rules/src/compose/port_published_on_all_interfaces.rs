@@ -2,7 +2,7 @@ use harden_core::{Applicability, Change, FileKind, Finding, Fix, RuleMeta, Sever
 use harden_yaml::{NodeId, YamlDoc};
 use serde_json::Value;
 
-use super::{insert_entries_changes, selected, ComposeCx};
+use super::{selected, ComposeCx};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -133,7 +133,10 @@ fn long_syntax(doc: &YamlDoc, item: NodeId, target: &str) -> Option<Finding> {
                 .collect();
             (vec![edit], changes)
         }
-        None => insert_entries_changes(doc, item, &[("host_ip".into(), value.clone())]).ok()?,
+        None => doc
+            .insert_entries_patch(item, &[("host_ip".into(), value.clone())])
+            .map(harden_core::Patch::into_parts)
+            .ok()?,
     };
     Some(finding.with_fix(Fix::new(
         format!("Set `host_ip: {LOOPBACK}`"),

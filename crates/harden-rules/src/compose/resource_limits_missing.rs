@@ -3,8 +3,8 @@ use harden_yaml::{NodeId, YamlDoc};
 use serde_json::{Map, Value};
 
 use super::{
-    findings_from, insert_entries_changes, is_v3, join_inserts, key_range, plan_add_key,
-    push_group, selected, service_list, ComposeCx, Groups,
+    findings_from, is_v3, join_inserts, key_range, plan_add_key, push_group, selected,
+    service_list, ComposeCx, Groups,
 };
 use crate::{Check, RuleDef};
 
@@ -304,7 +304,10 @@ fn add_entries(
     changes: &mut Vec<Change>,
     error: &mut Option<String>,
 ) {
-    match insert_entries_changes(doc, map, entries) {
+    match doc
+        .insert_entries_patch(map, entries)
+        .map(harden_core::Patch::into_parts)
+    {
         Ok((es, cs)) => {
             edits.extend(es);
             changes.extend(cs);

@@ -1,6 +1,4 @@
-use harden_core::{
-    Applicability, Change, FileKind, Finding, Fix, RuleMeta, Severity, Tier, ValuePath,
-};
+use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
 use super::users::{known_non_root_user, users, Who};
@@ -53,19 +51,9 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
             "no automatic fix: no non-root user of the image is known; create one (a Dockerfile `useradd`) and name it in `remoteUser`",
         )];
     };
-    let value = Value::String(user.clone());
-    let edits = match root.get("remoteUser") {
-        Some(m) => vec![cx.doc.edits().replace(&m.value, &value)],
-        None => cx.doc.edits().append_member(root, "remoteUser", &value),
-    };
-    let fix = Fix::new(
-        format!("Run as the image's non-root user `{user}` (`remoteUser`)"),
-        Applicability::Unsafe,
-        edits,
-        vec![Change::Set {
-            path: ValuePath::root().child("remoteUser"),
-            value,
-        }],
-    );
-    vec![finding.with_fix(fix)]
+    let title = format!("Run as the image's non-root user `{user}` (`remoteUser`)");
+    match cx.doc.set_at(&["remoteUser"], Value::String(user)) {
+        Some(patch) => vec![finding.with_fix(patch.into_fix(title, Applicability::Unsafe))],
+        None => vec![finding.with_note("no automatic fix: the config is not an object")],
+    }
 }

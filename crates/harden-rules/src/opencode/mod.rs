@@ -9,7 +9,8 @@
 //! reordered; a catch-all goes first. A file is fixed in its own dialect.
 
 use harden_core::{Applicability, Change, Document, Edit, FileKind, Finding, Fix, LineEnding};
-use harden_core::{PathSeg, RuleMeta, Severity, Tier, ValuePath};
+use harden_core::{RuleMeta, Severity, Tier, ValuePath};
+use harden_jsonc::key_path;
 use harden_jsonc::{JsoncDoc, Node, NodeKind};
 use harden_profile::Profile;
 use serde_json::Value;
@@ -104,18 +105,6 @@ pub static PROJECT_RULE: RuleDef = RuleDef {
     check: Check::Opencode(check_project),
 };
 
-fn key_path(keys: &[&str]) -> ValuePath {
-    ValuePath(keys.iter().map(|k| PathSeg::Key(k.to_string())).collect())
-}
-
-fn node_at<'d>(doc: &'d JsoncDoc, keys: &[&str]) -> Option<&'d Node> {
-    let mut n = doc.root();
-    for k in keys {
-        n = &n.get(k)?.value;
-    }
-    Some(n)
-}
-
 /// Insert `item` (rendered) as the first child of a non-empty object or
 /// array, laid out like the current first child.
 fn prepend(doc: &JsoncDoc, container: &Node, item: &str) -> Option<Edit> {
@@ -164,20 +153,21 @@ fn check_permission(cx: &OpencodeCx<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     match root.get("permission") {
         None => {
-            let value = Value::Object(defaults.clone());
+            let f = Finding::new(
+                &PERMISSION_META,
+                root.range.start..root.range.start + 1,
+                "permission",
+                format!(
+                    "no `permission`: every tool runs without asking, `.env` reads ask at most{}",
+                    cx.at()
+                ),
+            );
+            let title = "Add a `permission` object that asks by default and denies `.env` reads";
             out.push(
-                Finding::new(
-                    &PERMISSION_META,
-                    root.range.start..root.range.start + 1,
-                    "permission",
-                    format!("no `permission`: every tool runs without asking, `.env` reads ask at most{}", cx.at()),
-                )
-                .with_fix(Fix::new(
-                    "Add a `permission` object that asks by default and denies `.env` reads",
-                    Applicability::Unsafe,
-                    doc.edits().append_member_block(root, "permission", &value),
-                    vec![Change::Set { path: key_path(&["permission"]), value }],
-                )),
+                match doc.set_at(&["permission"], Value::Object(defaults.clone())) {
+                    Some(patch) => f.with_fix(patch.into_fix(title, Applicability::Unsafe)),
+                    None => f,
+                },
             );
         }
         Some(m) => out.extend(check_v1(cx, &m.value, &["permission"], true, &defaults)),
@@ -556,7 +546,8 @@ fn check_project(cx: &OpencodeCx<'_>) -> Vec<Finding> {
             };
             out.push(Finding::new(
                 &PROJECT_META,
-                node_at(doc, &["mcp", name]).map_or(0..1, |n| n.range.clone()),
+                doc.node_at(&["mcp", name])
+                    .map_or(0..1, |n| n.range.clone()),
                 format!("mcp.{name}"),
                 format!("MCP server `{name}` starts `{}`{}", cmd.join(" "), cx.at()),
             ));
@@ -567,7 +558,7 @@ fn check_project(cx: &OpencodeCx<'_>) -> Vec<Finding> {
         if !names.is_empty() {
             out.push(Finding::new(
                 &PROJECT_META,
-                node_at(doc, &["plugin"]).map_or(0..1, |n| n.range.clone()),
+                doc.node_at(&["plugin"]).map_or(0..1, |n| n.range.clone()),
                 "plugin",
                 format!(
                     "plugins run code in OpenCode: {}{}",
@@ -586,7 +577,8 @@ fn check_project(cx: &OpencodeCx<'_>) -> Vec<Finding> {
         if !remote.is_empty() {
             out.push(Finding::new(
                 &PROJECT_META,
-                node_at(doc, &["instructions"]).map_or(0..1, |n| n.range.clone()),
+                doc.node_at(&["instructions"])
+                    .map_or(0..1, |n| n.range.clone()),
                 "instructions",
                 format!(
                     "instructions are fetched from {}{}",

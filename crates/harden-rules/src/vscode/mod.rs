@@ -8,7 +8,6 @@ use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 use serde_json::Value;
 
-use crate::claude::{node_at, range_at, set_fix};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static RULES: &[&RuleDef] = &[&SETTINGS_RULE, &ENV_RULE];
@@ -74,7 +73,7 @@ fn check_settings(cx: &VscodeCx<'_>) -> Vec<Finding> {
         let current = format!("dev.containers.{name}");
         let legacy = format!("remote.containers.{name}");
         for key in [&current, &legacy] {
-            let Some(node) = node_at(doc, &[key]) else {
+            let Some(node) = doc.node_at(&[key]) else {
                 continue;
             };
             let value = harden_jsonc::Node::to_value(node);
@@ -83,38 +82,34 @@ fn check_settings(cx: &VscodeCx<'_>) -> Vec<Finding> {
             }
             let f = Finding::new(
                 &SETTINGS_META,
-                range_at(doc, &[key]),
+                doc.range_at(&[key]),
                 key.clone(),
                 format!("`{key}` is {value}, not {wanted} (user settings)"),
             );
             out.push(
-                match set_fix(
-                    doc,
-                    &[key],
-                    wanted.clone(),
-                    format!("Set `{key}` to {wanted}"),
-                    Applicability::Unsafe,
-                ) {
+                match doc
+                    .set_at(&[key], wanted.clone())
+                    .map(|p| p.into_fix(format!("Set `{key}` to {wanted}"), Applicability::Unsafe))
+                {
                     Some(fix) => f.with_fix(fix),
                     None => f,
                 },
             );
         }
-        if node_at(doc, &[&current]).is_none() && node_at(doc, &[&legacy]).is_none() {
+        if doc.node_at(&[&current]).is_none() && doc.node_at(&[&legacy]).is_none() {
             let f = Finding::new(
                 &SETTINGS_META,
-                range_at(doc, &[&current]),
+                doc.range_at(&[&current]),
                 current.clone(),
                 format!("`{current}` is not set; the default forwards the host's credentials (user settings)"),
             );
             out.push(
-                match set_fix(
-                    doc,
-                    &[&current],
-                    wanted.clone(),
-                    format!("Set `{current}` to {wanted}"),
-                    Applicability::Unsafe,
-                ) {
+                match doc.set_at(&[&current], wanted.clone()).map(|p| {
+                    p.into_fix(
+                        format!("Set `{current}` to {wanted}"),
+                        Applicability::Unsafe,
+                    )
+                }) {
                     Some(fix) => f.with_fix(fix),
                     None => f,
                 },

@@ -1,0 +1,50 @@
+//! Builders that return the edits together with the value changes they
+//! make wherever the edited node shows up (through anchors and merges).
+
+use harden_core::{Change, Patch};
+use serde_json::Value;
+
+use crate::{NodeId, YamlDoc};
+
+impl YamlDoc {
+    /// Add `entries` to the mapping `map`.
+    pub fn insert_entries_patch(
+        &self,
+        map: NodeId,
+        entries: &[(String, Value)],
+    ) -> Result<Patch, String> {
+        let edits = self
+            .edits()
+            .insert_entries(map, entries)
+            .map_err(|e| e.to_string())?;
+        let mut changes = Vec::new();
+        for (k, v) in entries {
+            for path in self.paths_for_new_key(map, k) {
+                changes.push(Change::Set {
+                    path,
+                    value: v.clone(),
+                });
+            }
+        }
+        Ok(Patch::new(edits, changes))
+    }
+
+    /// Append `values` to the sequence `seq`.
+    pub fn append_items_patch(&self, seq: NodeId, values: &[Value]) -> Result<Patch, String> {
+        let edits = self
+            .edits()
+            .append_items(seq, values)
+            .map_err(|e| e.to_string())?;
+        let len = self.items(seq).len();
+        let mut changes = Vec::new();
+        for path in self.paths_of(seq) {
+            for (i, v) in values.iter().enumerate() {
+                changes.push(Change::Insert {
+                    path: path.child(len + i),
+                    value: v.clone(),
+                });
+            }
+        }
+        Ok(Patch::new(edits, changes))
+    }
+}
