@@ -57,16 +57,98 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
     let Some(at) = doc.append_offset() else {
         return vec![finding.with_note(super::OPEN_CONTINUATION)];
     };
+    let starts_as_root = root_on_purpose(doc);
+    let applicability = match starts_as_root {
+        Some(_) => Applicability::DisplayOnly,
+        None => Applicability::Unsafe,
+    };
     let fix = Fix::new(
         format!("Run the image as `{user}`, the user the file creates"),
-        Applicability::Unsafe,
+        applicability,
         vec![Edit::insert(at, format!("{}USER {user}", eol(doc)))],
         vec![Change::Insert {
             path: instruction_path(last + 1),
             value: json!({"keyword": "USER", "args": user}),
         }],
     );
-    vec![finding.with_fix(fix)]
+    let finding = finding.with_fix(fix);
+    vec![match starts_as_root {
+        Some(why) => finding.with_note(format!(
+            "shown only: {why}; run as `{user}` it may fail at start: check what it does as root, then switch"
+        )),
+        None => finding,
+    }]
+}
+
+/// Programs an entrypoint runs as root to start the rest as another user.
+const PRIVILEGE_DROPPERS: &[&str] = &[
+    "gosu",
+    "su-exec",
+    "setpriv",
+    "runuser",
+    "chpst",
+    "s6-setuidgid",
+];
+
+/// Why the image must start as root, when it looks deliberate: its
+/// ENTRYPOINT or CMD drops privileges itself, or the final stage names
+/// `USER root` explicitly and has an ENTRYPOINT.
+fn root_on_purpose(doc: &DockerfileDoc) -> Option<String> {
+    let chain = final_chain_instructions(doc);
+    let ins = |i: usize| &doc.instructions()[i];
+    let text = |i: usize| match &ins(i).args {
+        Args::Shell { raw, .. } => raw.value.clone(),
+        Args::Exec { items, .. } => items
+            .iter()
+            .map(|s| s.value.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        _ => String::new(),
+    };
+    let starts: Vec<usize> = chain
+        .iter()
+        .copied()
+        .filter(|i| ins(*i).is("ENTRYPOINT") || ins(*i).is("CMD"))
+        .collect();
+    for i in &starts {
+        let command = text(*i);
+        let dropper = command
+            .split(|c: char| c.is_whitespace() || c == '/' || c == ';' || c == '&')
+            .find(|w| PRIVILEGE_DROPPERS.contains(w));
+        if let Some(tool) = dropper {
+            return Some(format!(
+                "its {} `{}` runs `{tool}`, which needs root to start the program as another user",
+                ins(*i).keyword.to_ascii_uppercase(),
+                shown(&command)
+            ));
+        }
+    }
+    let users: Vec<(usize, String)> = chain
+        .iter()
+        .filter(|i| ins(**i).is("USER"))
+        .filter_map(|i| match &ins(*i).args {
+            Args::Text(t) => Some((*i, t.value.trim().to_string())),
+            _ => None,
+        })
+        .collect();
+    let (_, last) = users.last()?;
+    if !is_root_user(last) {
+        return None;
+    }
+    let entrypoint = starts.iter().find(|i| ins(**i).is("ENTRYPOINT"))?;
+    Some(format!(
+        "the final stage sets `USER {last}` on purpose for its ENTRYPOINT `{}`, which starts as root",
+        shown(&text(*entrypoint))
+    ))
+}
+
+/// At most 60 characters of a command, for messages.
+fn shown(command: &str) -> String {
+    let mut out: String = command.trim().chars().take(60).collect();
+    if out.len() < command.trim().len() {
+        out.push('…');
+    }
+    out
 }
 
 /// Options of `useradd`/`adduser` (both flavours) that take a value.
