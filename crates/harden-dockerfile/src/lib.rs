@@ -11,12 +11,14 @@
 mod logical;
 mod model;
 mod parse;
+mod patch;
 pub mod stages;
 mod value;
 
 pub use logical::LogicalText;
 pub use model::{Args, Directives, Flag, HereDoc, Instruction, Source, Spanned, Stage};
 pub use parse::MAX_BYTES;
+pub use patch::{instruction_path, NewInstruction};
 pub use value::{heredoc_body_value, instruction_value, shell_value};
 
 use harden_core::{Document, LineIndex, ParseError, SourceText};

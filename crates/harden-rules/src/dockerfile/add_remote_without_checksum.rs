@@ -1,9 +1,8 @@
-use harden_core::{Applicability, Change, Edit, FileKind, Finding, Fix, RuleMeta, Severity, Tier};
-use harden_dockerfile::{instruction_value, Source};
+use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
+use harden_dockerfile::Source;
 use harden_shell::is_sha256;
-use serde_json::{json, Value};
 
-use super::{instruction_path, sources, stable_targets, SHA256};
+use super::{sources, stable_targets, SHA256};
 use crate::{Check, DockerfileCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -59,11 +58,6 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
             let sha = cx.inputs.get(SHA256, &url).filter(|h| is_sha256(h));
             let hex = sha.map_or_else(|| format!("<sha256-of-{url}>"), str::to_string);
             let flag = format!("--checksum=sha256:{hex}");
-            let mut flags: Vec<Value> =
-                vec![json!({"name": "checksum", "value": format!("sha256:{hex}")})];
-            if let Some(Value::Array(old)) = instruction_value(doc, ins).get("flags") {
-                flags.extend(old.iter().cloned());
-            }
             let (title, applicability) = match sha {
                 Some(_) => (format!("Add `{flag}`"), Applicability::Unsafe),
                 None => (
@@ -71,15 +65,9 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
                     Applicability::DisplayOnly,
                 ),
             };
-            let fix = Fix::new(
-                title,
-                applicability,
-                vec![Edit::insert(ins.keyword_span.end, format!(" {flag}"))],
-                vec![Change::Set {
-                    path: instruction_path(index).child("flags"),
-                    value: Value::Array(flags),
-                }],
-            );
+            let fix = doc
+                .prepend_flag(index, "checksum", &format!("sha256:{hex}"))
+                .into_fix(title, applicability);
             f = f.with_fix(fix);
             if sha.is_none() {
                 f = f.with_note(super::curl_pipe_shell::SHA256_UNKNOWN);

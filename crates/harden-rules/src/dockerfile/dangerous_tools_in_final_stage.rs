@@ -1,11 +1,8 @@
-use harden_core::{
-    Applicability, Change, Document, Edit, FileKind, Finding, Fix, RuleMeta, Severity, Tier,
-};
-use harden_dockerfile::{shell_value, Args, DockerfileDoc};
+use harden_core::{Applicability, Document, FileKind, Finding, Fix, RuleMeta, Severity, Tier};
+use harden_dockerfile::{Args, DockerfileDoc, NewInstruction};
 use harden_shell::{normalize, program, Command, Script};
-use serde_json::json;
 
-use super::{eol, final_chain_instructions, instruction_path, is_root_user, shell_sites};
+use super::{final_chain_instructions, is_root_user, shell_sites};
 use crate::{Check, DockerfileCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -181,10 +178,7 @@ fn purge_fix(
             i > last_evidence && matches!(&ins[i].args, Args::Text(t) if !is_root_user(&t.value))
         });
     let chain = final_chain_instructions(doc);
-    let (at_index, offset, before) = match closing_user {
-        Some(k) => (k, doc.line_start_of(ins[k].span.start), true),
-        None => (ins.len(), doc.append_offset()?, false),
-    };
+    let at_index = closing_user.unwrap_or(ins.len());
     let user_then = chain
         .iter()
         .rev()
@@ -205,34 +199,15 @@ fn purge_fix(
     if strip_setuid {
         command.push_str("; find / -xdev \\( -perm -4000 -o -perm -2000 \\) -type f -exec chmod a-s {} + 2>/dev/null || true");
     }
-    let mut lines: Vec<(String, serde_json::Value)> = Vec::new();
+    let mut lines = Vec::new();
     if user_then.is_some() {
-        lines.push((
-            "USER root".into(),
-            json!({"keyword": "USER", "args": "root"}),
-        ));
+        lines.push(NewInstruction::User("root".into()));
     }
-    lines.push((
-        format!("RUN {command}"),
-        json!({"keyword": "RUN", "shell": shell_value(&command)}),
-    ));
-    if let Some(u) = &user_then {
-        lines.push((format!("USER {u}"), json!({"keyword": "USER", "args": u})));
+    lines.push(NewInstruction::Run(command));
+    if let Some(u) = user_then {
+        lines.push(NewInstruction::User(u));
     }
-    let eol = eol(doc);
-    let text: String = if before {
-        lines.iter().map(|(l, _)| format!("{l}{eol}")).collect()
-    } else {
-        lines.iter().map(|(l, _)| format!("{eol}{l}")).collect()
-    };
-    let changes = lines
-        .into_iter()
-        .enumerate()
-        .map(|(k, (_, value))| Change::Insert {
-            path: instruction_path(at_index + k),
-            value,
-        })
-        .collect();
+    let patch = doc.insert_instructions(at_index, &lines)?;
     let what = if strip_setuid {
         format!(
             "Remove {} and clear setuid bits in the final stage",
@@ -241,10 +216,5 @@ fn purge_fix(
     } else {
         format!("Remove {} in the final stage", tools.join(", "))
     };
-    Some(Fix::new(
-        what,
-        Applicability::Unsafe,
-        vec![Edit::insert(offset, text)],
-        changes,
-    ))
+    Some(patch.into_fix(what, Applicability::Unsafe))
 }

@@ -25,6 +25,7 @@ use crate::RuleDef;
 
 pub(crate) use curl_pipe_shell::finding_for;
 pub use curl_pipe_shell::SHA256;
+pub use harden_dockerfile::instruction_path;
 pub use harden_dockerfile::stages::{
     arg_decls, final_chain, final_chain_instructions, final_user, global_args, is_root_user,
     parent_stage, substitute,
@@ -132,11 +133,6 @@ pub fn stable_targets(keys: Vec<String>) -> Vec<String> {
             },
         )
         .collect()
-}
-
-/// `/instructions/<i>`.
-pub fn instruction_path(index: usize) -> ValuePath {
-    ValuePath::root().child("instructions").child(index)
 }
 
 /// Every piece of POSIX shell in the file: `RUN` (shell form, heredocs,

@@ -1,11 +1,7 @@
-use harden_core::{Applicability, Change, Edit, FileKind, Finding, Fix, RuleMeta, Severity, Tier};
-use harden_dockerfile::{Args, DockerfileDoc};
-use serde_json::json;
+use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
+use harden_dockerfile::{Args, DockerfileDoc, NewInstruction};
 
-use super::{
-    eol, final_chain, final_chain_instructions, final_user, instruction_path, is_root_user,
-    shell_sites,
-};
+use super::{final_chain, final_chain_instructions, final_user, is_root_user, shell_sites};
 use crate::{Check, DockerfileCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -53,8 +49,8 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
             "the file creates no non-root user: create one (`useradd -m app`) and end the final stage with `USER app`, or set `remoteUser` in devcontainer.json if the base image has one",
         )];
     };
-    let last = doc.instructions().len() - 1;
-    let Some(at) = doc.append_offset() else {
+    let end = doc.instructions().len();
+    let Some(patch) = doc.insert_instructions(end, &[NewInstruction::User(user.clone())]) else {
         return vec![finding.with_note(super::OPEN_CONTINUATION)];
     };
     let starts_as_root = root_on_purpose(doc);
@@ -62,14 +58,9 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
         Some(_) => Applicability::DisplayOnly,
         None => Applicability::Unsafe,
     };
-    let fix = Fix::new(
+    let fix = patch.into_fix(
         format!("Run the image as `{user}`, the user the file creates"),
         applicability,
-        vec![Edit::insert(at, format!("{}USER {user}", eol(doc)))],
-        vec![Change::Insert {
-            path: instruction_path(last + 1),
-            value: json!({"keyword": "USER", "args": user}),
-        }],
     );
     let finding = finding.with_fix(fix);
     vec![match starts_as_root {
