@@ -7,6 +7,14 @@ use serde_json::Value;
 
 use crate::{JsoncDoc, Node};
 
+/// How a builder writes a member it creates: on one line, or one member
+/// or element per line when the value is long (see [`crate::render_block`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    Inline,
+    Block,
+}
+
 /// The value path of a run of object keys.
 pub fn key_path(keys: &[&str]) -> ValuePath {
     ValuePath(keys.iter().map(|k| PathSeg::Key(k.to_string())).collect())
@@ -54,7 +62,7 @@ impl JsoncDoc {
     /// Make `keys` hold `value`: the value replaced when present, else the
     /// missing members created under the deepest object that exists.
     /// `None` when the path runs through something that is not an object.
-    pub fn set_at(&self, keys: &[&str], value: Value) -> Option<Patch> {
+    pub fn set_at(&self, keys: &[&str], value: Value, layout: Layout) -> Option<Patch> {
         let mut node = self.root();
         for (i, k) in keys.iter().enumerate() {
             node.members()?;
@@ -67,7 +75,10 @@ impl JsoncDoc {
                         map.insert(key.to_string(), nested);
                         nested = Value::Object(map);
                     }
-                    let edits = self.edits().append_member_block(node, k, &nested);
+                    let edits = match layout {
+                        Layout::Inline => self.edits().append_member(node, k, &nested),
+                        Layout::Block => self.edits().append_member_block(node, k, &nested),
+                    };
                     let change = Change::Set {
                         path: key_path(&keys[..=i]),
                         value: nested,
@@ -87,9 +98,9 @@ impl JsoncDoc {
     /// Append `values` to the array at `keys`, creating it (and its parents)
     /// when absent. `None` when something on the path is not an object, or
     /// the node at `keys` is not an array.
-    pub fn append_at(&self, keys: &[&str], values: Vec<Value>) -> Option<Patch> {
+    pub fn append_at(&self, keys: &[&str], values: Vec<Value>, layout: Layout) -> Option<Patch> {
         let Some(array) = self.node_at(keys) else {
-            return self.set_at(keys, Value::Array(values));
+            return self.set_at(keys, Value::Array(values), layout);
         };
         let len = array.elements()?.len();
         let path = key_path(keys);
@@ -110,7 +121,7 @@ impl JsoncDoc {
     /// Append `value` to the array at `keys` unless it holds it already
     /// (an empty patch then); the array and its parents are created when
     /// absent.
-    pub fn ensure_contains(&self, keys: &[&str], value: Value) -> Option<Patch> {
+    pub fn ensure_contains(&self, keys: &[&str], value: Value, layout: Layout) -> Option<Patch> {
         let present = self
             .node_at(keys)
             .and_then(Node::elements)
@@ -118,7 +129,55 @@ impl JsoncDoc {
         if present {
             return Some(Patch::default());
         }
-        self.append_at(keys, vec![value])
+        self.append_at(keys, vec![value], layout)
+    }
+
+    /// Remove the member at `keys`. `None` when it is not there.
+    pub fn remove_at(&self, keys: &[&str]) -> Option<Patch> {
+        let (last, parent) = keys.split_last()?;
+        let object = self.node_at(parent)?;
+        let i = object.member_index(last)?;
+        Some(Patch::new(
+            self.edits().remove_children(object, i..i + 1),
+            vec![Change::Remove {
+                path: key_path(keys),
+            }],
+        ))
+    }
+
+    /// Remove elements `run` of the array at `keys`. Removing every element
+    /// removes the member, so that no empty array is left, unless a comment
+    /// inside the array would go with it. `None` when there is no array.
+    pub fn remove_elements_at(&self, keys: &[&str], run: std::ops::Range<usize>) -> Option<Patch> {
+        let array = self.node_at(keys)?;
+        array.elements()?;
+        Some(self.remove_elements(array, keys, run))
+    }
+
+    /// [`Self::remove_elements_at`] for `array`, the node at `keys`.
+    pub fn remove_elements(
+        &self,
+        array: &Node,
+        keys: &[&str],
+        run: std::ops::Range<usize>,
+    ) -> Patch {
+        let len = array.elements().map_or(0, <[Node]>::len);
+        let inside = self.text.get(array.range.clone()).unwrap_or("");
+        let commented = inside.contains("//") || inside.contains("/*");
+        if run.start == 0 && run.end == len && !commented {
+            if let Some(patch) = self.remove_at(keys) {
+                return patch;
+            }
+        }
+        let path = key_path(keys);
+        let changes = run
+            .clone()
+            .rev()
+            .map(|i| Change::Remove {
+                path: path.child(i),
+            })
+            .collect();
+        Patch::new(self.edits().remove_children(array, run), changes)
     }
 }
 
@@ -140,9 +199,9 @@ mod tests {
     fn set_creates_missing_parents_and_replaces() {
         let text = "{\n  // settings\n  \"a\": {\"b\": 1}\n}\n";
         let doc = JsoncDoc::parse(text).unwrap();
-        let p = doc.set_at(&["a", "b"], json!(2)).unwrap();
+        let p = doc.set_at(&["a", "b"], json!(2), Layout::Block).unwrap();
         check(text, p, "{\n  // settings\n  \"a\": {\"b\": 2}\n}\n");
-        let p = doc.set_at(&["x", "y"], json!(true)).unwrap();
+        let p = doc.set_at(&["x", "y"], json!(true), Layout::Block).unwrap();
         let doc2 = JsoncDoc::parse(text).unwrap();
         let out = apply_edits(text, &p.edits).unwrap();
         assert_eq!(
@@ -150,8 +209,15 @@ mod tests {
             json!(true),
             "{out}"
         );
-        check(text, doc2.set_at(&["x", "y"], json!(true)).unwrap(), &out);
-        assert!(doc.set_at(&["a", "b", "c"], json!(1)).is_none());
+        check(
+            text,
+            doc2.set_at(&["x", "y"], json!(true), Layout::Block)
+                .unwrap(),
+            &out,
+        );
+        assert!(doc
+            .set_at(&["a", "b", "c"], json!(1), Layout::Block)
+            .is_none());
     }
 
     #[test]
@@ -167,10 +233,12 @@ mod tests {
             "{\"p\": {\"deny\": [\"Read(.env)\", \"Bash(curl:*)\"]}}",
         );
         assert_eq!(
-            doc.ensure_contains(&["p", "deny"], json!("Read(.env)")),
+            doc.ensure_contains(&["p", "deny"], json!("Read(.env)"), Layout::Block),
             Some(Patch::default())
         );
-        let p = doc.ensure_contains(&["q", "allow"], json!("x")).unwrap();
+        let p = doc
+            .ensure_contains(&["q", "allow"], json!("x"), Layout::Inline)
+            .unwrap();
         let out = apply_edits(text, &p.edits).unwrap();
         assert_eq!(
             JsoncDoc::parse(&out).unwrap().value()["q"]["allow"],
@@ -180,5 +248,23 @@ mod tests {
         let p_member = doc.root().get("p").unwrap().range();
         assert_eq!(doc.range_at(&["p", "nope"]), p_member);
         assert_eq!(doc.range_at(&["nope"]), 0..1);
+    }
+
+    #[test]
+    fn removing_every_element_removes_the_member_unless_commented() {
+        let text = "{\n  \"capAdd\": [\"SYS_ADMIN\"],\n  \"image\": \"x\"\n}\n";
+        let doc = JsoncDoc::parse(text).unwrap();
+        let p = doc.remove_elements_at(&["capAdd"], 0..1).unwrap();
+        check(text, p, "{\n  \"image\": \"x\"\n}\n");
+        let text = "{\"capAdd\": [\"SYS_ADMIN\" /* debugger */], \"image\": \"x\"}";
+        let doc = JsoncDoc::parse(text).unwrap();
+        let p = doc.remove_elements_at(&["capAdd"], 0..1).unwrap();
+        let out = apply_edits(text, &p.edits).unwrap();
+        assert_eq!(
+            JsoncDoc::parse(&out).unwrap().value()["capAdd"],
+            json!([]),
+            "{out}"
+        );
+        assert!(doc.remove_at(&["nope"]).is_none());
     }
 }

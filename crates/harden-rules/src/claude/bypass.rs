@@ -47,6 +47,7 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
                 .set_at(
                     &["permissions", "disableBypassPermissionsMode"],
                     Value::String("disable".into()),
+                    harden_jsonc::Layout::Block,
                 )
                 .map(|p| {
                     p.into_fix(
@@ -73,7 +74,7 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
                     cx.layer.name()
                 ))
             } else {
-                match doc.set_at(&["permissions", "defaultMode"], Value::String("default".into())).map(|p| p.into_fix("Set `permissions.defaultMode` to \"default\"", Applicability::Unsafe)) {
+                match doc.set_at(&["permissions", "defaultMode"], Value::String("default".into()), harden_jsonc::Layout::Block).map(|p| p.into_fix("Set `permissions.defaultMode` to \"default\"", Applicability::Unsafe)) {
                     Some(fix) => f.with_fix(fix),
                     None => f,
                 }

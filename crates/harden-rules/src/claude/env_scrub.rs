@@ -43,7 +43,11 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         return vec![f.with_note(cx.version_note(&dotted))];
     }
     vec![match doc
-        .set_at(&keys, Value::String("1".into()))
+        .set_at(
+            &keys,
+            Value::String("1".into()),
+            harden_jsonc::Layout::Block,
+        )
         .map(|p| p.into_fix(format!("Set `env.{KEY}` to \"1\""), Applicability::Unsafe))
     {
         Some(fix) => f.with_fix(fix),

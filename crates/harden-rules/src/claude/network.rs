@@ -41,12 +41,14 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         .iter()
         .map(|d| Value::String(d.clone()))
         .collect();
-    vec![match doc.set_at(&keys, Value::Array(domains)).map(|p| {
-        p.into_fix(
-            "Set `sandbox.network.allowedDomains` to the profile's egress allowlist",
-            Applicability::Unsafe,
-        )
-    }) {
+    vec![match doc
+        .set_at(&keys, Value::Array(domains), harden_jsonc::Layout::Block)
+        .map(|p| {
+            p.into_fix(
+                "Set `sandbox.network.allowedDomains` to the profile's egress allowlist",
+                Applicability::Unsafe,
+            )
+        }) {
         Some(fix) => f.with_fix(fix),
         None => f.with_note("`sandbox` or `sandbox.network` is not an object"),
     }]

@@ -94,6 +94,7 @@ fn deny_finding(
         .append_at(
             &["permissions", "deny"],
             missing.into_iter().map(serde_json::Value::String).collect(),
+            harden_jsonc::Layout::Block,
         )
         .map(|p| p.into_fix(title, Applicability::Unsafe))
     {

@@ -58,7 +58,11 @@ fn check_mcp(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         );
         out.push(
             match doc
-                .set_at(&["enableAllProjectMcpServers"], Value::Bool(false))
+                .set_at(
+                    &["enableAllProjectMcpServers"],
+                    Value::Bool(false),
+                    harden_jsonc::Layout::Block,
+                )
                 .map(|p| {
                     p.into_fix(
                         "Set `enableAllProjectMcpServers` to false",

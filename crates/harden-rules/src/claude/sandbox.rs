@@ -54,7 +54,11 @@ fn check_sandbox(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         );
         out.push(
             match doc
-                .set_at(&["sandbox", "enabled"], Value::Bool(true))
+                .set_at(
+                    &["sandbox", "enabled"],
+                    Value::Bool(true),
+                    harden_jsonc::Layout::Block,
+                )
                 .map(|p| p.into_fix("Set `sandbox.enabled` to true", Applicability::Unsafe))
             {
                 Some(fix) => f.with_fix(fix),
@@ -74,7 +78,11 @@ fn check_sandbox(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         );
         out.push(if cx.knows("sandbox.failIfUnavailable") {
             match doc
-                .set_at(&["sandbox", "failIfUnavailable"], Value::Bool(true))
+                .set_at(
+                    &["sandbox", "failIfUnavailable"],
+                    Value::Bool(true),
+                    harden_jsonc::Layout::Block,
+                )
                 .map(|p| {
                     p.into_fix(
                         "Set `sandbox.failIfUnavailable` to true",
@@ -106,7 +114,11 @@ fn check_escape(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         ),
     );
     vec![match doc
-        .set_at(&["sandbox", "allowUnsandboxedCommands"], Value::Bool(false))
+        .set_at(
+            &["sandbox", "allowUnsandboxedCommands"],
+            Value::Bool(false),
+            harden_jsonc::Layout::Block,
+        )
         .map(|p| {
             p.into_fix(
                 "Set `sandbox.allowUnsandboxedCommands` to false",

@@ -1,9 +1,6 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 
-use super::{
-    capability_name, mode, remove_from_top_level_array, run_arg_range, run_args, top_level_strings,
-    Mode,
-};
+use super::{capability_name, mode, run_arg_range, run_args, top_level_strings, Mode};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -41,14 +38,9 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         for (i, node, cap) in top_level_strings(doc, "capAdd") {
             if dangerous(cap) {
                 let name = capability_name(cap);
-                let fix = remove_from_top_level_array(
-                    doc,
-                    array,
-                    "capAdd",
-                    i..i + 1,
-                    format!("Remove `{cap}` from capAdd"),
-                    Applicability::Unsafe,
-                );
+                let fix = doc
+                    .remove_elements(array, &["capAdd"], i..i + 1)
+                    .into_fix(format!("Remove `{cap}` from capAdd"), Applicability::Unsafe);
                 out.push(
                     Finding::new(
                         &META,
@@ -72,14 +64,12 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
                 };
                 if value.split(',').any(dangerous) {
                     let name = capability_name(value);
-                    let fix = remove_from_top_level_array(
-                        doc,
-                        array,
-                        "runArgs",
-                        arg.elements.clone(),
-                        format!("Remove `--cap-add {value}` from runArgs"),
-                        Applicability::Unsafe,
-                    );
+                    let fix = doc
+                        .remove_elements(array, &["runArgs"], arg.elements.clone())
+                        .into_fix(
+                            format!("Remove `--cap-add {value}` from runArgs"),
+                            Applicability::Unsafe,
+                        );
                     out.push(
                         Finding::new(
                             &META,

@@ -21,9 +21,8 @@ mod seccomp_profile_missing;
 mod security_profile_disabled;
 pub mod users;
 
-use harden_core::{Applicability, Change, Edit, Fix, ValuePath};
+use harden_core::{Applicability, Fix};
 use harden_jsonc::{JsoncDoc, Node};
-use serde_json::Value;
 
 use crate::{DevcontainerCx, RuleDef};
 
@@ -112,14 +111,8 @@ pub fn container_run_args(doc: &JsoncDoc) -> Option<(&Node, Vec<run_args::RunArg
 
 /// A fix removing the option `arg` (one or two elements) from runArgs.
 pub fn remove_run_arg(doc: &JsoncDoc, array: &Node, arg: &run_args::RunArg, title: String) -> Fix {
-    remove_from_top_level_array(
-        doc,
-        array,
-        "runArgs",
-        arg.elements.clone(),
-        title,
-        Applicability::Unsafe,
-    )
+    doc.remove_elements(array, &["runArgs"], arg.elements.clone())
+        .into_fix(title, Applicability::Unsafe)
 }
 
 /// What becomes of a runArgs-style finding (limits, capabilities, seccomp).
@@ -160,78 +153,6 @@ pub fn handoff(
                 .map_or("the compose file".to_string(), |f| format!("`{f}`"))
         )),
     }
-}
-
-/// A fix that appends `values` to the top-level array `key`, creating it
-/// when absent. `None` when `key` holds something other than an array.
-pub fn append_to_top_level_array(
-    doc: &JsoncDoc,
-    key: &str,
-    values: Vec<Value>,
-    title: impl Into<String>,
-    applicability: Applicability,
-) -> Option<Fix> {
-    let root = doc.root();
-    let path = ValuePath::root().child(key);
-    let (edits, changes): (Vec<Edit>, Vec<Change>) = match root.get(key) {
-        Some(member) => {
-            let len = member.value.elements()?.len();
-            let changes = values
-                .iter()
-                .enumerate()
-                .map(|(i, v)| Change::Insert {
-                    path: path.child(len + i),
-                    value: v.clone(),
-                })
-                .collect();
-            (doc.edits().append_elements(&member.value, &values), changes)
-        }
-        None => {
-            let value = Value::Array(values);
-            (
-                doc.edits().append_member(root, key, &value),
-                vec![Change::Set { path, value }],
-            )
-        }
-    };
-    Some(Fix::new(title, applicability, edits, changes))
-}
-
-/// A fix that removes the elements `run` of the top-level array `key`.
-pub fn remove_from_top_level_array(
-    doc: &JsoncDoc,
-    array: &Node,
-    key: &str,
-    run: std::ops::Range<usize>,
-    title: impl Into<String>,
-    applicability: Applicability,
-) -> Fix {
-    let title = title.into();
-    // Removing every item removes the member: no `"capAdd": []` is left,
-    // unless a comment inside the array would go with it.
-    let inside = harden_core::Document::text(doc)
-        .get(array.range.clone())
-        .unwrap_or("");
-    let commented = inside.contains("//") || inside.contains("/*");
-    if run.start == 0 && run.end == array.elements().map_or(0, |e| e.len()) && !commented {
-        if let Some(fix) = remove_top_level_member(doc, key, title.clone(), applicability) {
-            return fix;
-        }
-    }
-    let path = ValuePath::root().child(key);
-    let changes = run
-        .clone()
-        .rev()
-        .map(|i| Change::Remove {
-            path: path.child(i),
-        })
-        .collect();
-    Fix::new(
-        title,
-        applicability,
-        doc.edits().remove_children(array, run),
-        changes,
-    )
 }
 
 /// Upper-cased capability name without the `CAP_` prefix.
@@ -350,25 +271,6 @@ pub fn network_closed(args: &[run_args::RunArg]) -> bool {
 }
 
 pub use harden_core::capability_name;
-
-/// A fix that removes the top-level member `key`.
-pub fn remove_top_level_member(
-    doc: &JsoncDoc,
-    key: &str,
-    title: impl Into<String>,
-    applicability: Applicability,
-) -> Option<Fix> {
-    let root = doc.root();
-    let i = root.member_index(key)?;
-    Some(Fix::new(
-        title,
-        applicability,
-        doc.edits().remove_children(root, i..i + 1),
-        vec![Change::Remove {
-            path: ValuePath::root().child(key),
-        }],
-    ))
-}
 
 /// The string elements of the top-level array `key` with their indices.
 pub fn top_level_strings<'d>(doc: &'d JsoncDoc, key: &str) -> Vec<(usize, &'d Node, &'d str)> {

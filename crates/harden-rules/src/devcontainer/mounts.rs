@@ -5,7 +5,7 @@
 use harden_core::{Applicability, Fix};
 use harden_jsonc::JsoncDoc;
 
-use super::{mode, remove_from_top_level_array, run_arg_range, run_args, Mode};
+use super::{mode, run_arg_range, run_args, Mode};
 use crate::compose::volumes::normalize_host_path;
 
 pub struct HostMount {
@@ -87,11 +87,7 @@ pub fn host_mounts(doc: &JsoncDoc) -> Vec<HostMount> {
                 range: item.range.clone(),
                 read_only,
                 target: format!("mounts:{written}"),
-                remove: remove_from_top_level_array(
-                    doc,
-                    array,
-                    "mounts",
-                    i..i + 1,
+                remove: doc.remove_elements(array, &["mounts"], i..i + 1).into_fix(
                     format!("Remove the mount of `{written}`"),
                     Applicability::Unsafe,
                 ),
@@ -122,14 +118,12 @@ pub fn host_mounts(doc: &JsoncDoc) -> Vec<HostMount> {
             range: run_arg_range(array, &arg),
             read_only: says_read_only(value),
             target: format!("runArgs:{}:{written}", arg.name),
-            remove: remove_from_top_level_array(
-                doc,
-                array,
-                "runArgs",
-                arg.elements.clone(),
-                format!("Remove the mount of `{written}` from runArgs"),
-                Applicability::Unsafe,
-            ),
+            remove: doc
+                .remove_elements(array, &["runArgs"], arg.elements.clone())
+                .into_fix(
+                    format!("Remove the mount of `{written}` from runArgs"),
+                    Applicability::Unsafe,
+                ),
             written,
         });
     }

@@ -4,7 +4,7 @@ use harden_core::{
 use serde_json::Value;
 
 use super::users::Who;
-use super::{append_to_top_level_array, mode, run_args, top_level_strings, Mode};
+use super::{mode, run_args, top_level_strings, Mode};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -135,13 +135,14 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     } else {
         Applicability::Unsafe
     };
-    match append_to_top_level_array(
-        doc,
-        "securityOpt",
-        vec![Value::String(WANTED.into())],
-        format!("Add `{WANTED}` to securityOpt"),
-        applicability,
-    ) {
+    match doc
+        .append_at(
+            &["securityOpt"],
+            vec![Value::String(WANTED.into())],
+            harden_jsonc::Layout::Inline,
+        )
+        .map(|p| p.into_fix(format!("Add `{WANTED}` to securityOpt"), applicability))
+    {
         Some(fix) => {
             let finding = finding.with_fix(fix);
             match (sudo, entrypoint) {

@@ -1,8 +1,6 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 
-use super::{
-    mode, remove_from_top_level_array, remove_top_level_member, run_arg_range, run_args, Mode,
-};
+use super::{mode, run_arg_range, run_args, Mode};
 use harden_profile::FeatureFacts;
 
 use crate::{Check, DevcontainerCx, RuleDef};
@@ -31,12 +29,9 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     if let Some(m) = root.get("privileged") {
         if m.value.as_bool() == Some(true) {
             let finding = Finding::new(&META, m.range(), "privileged", "`privileged` is true");
-            let fix = remove_top_level_member(
-                doc,
-                "privileged",
-                "Remove `\"privileged\": true`",
-                Applicability::Unsafe,
-            );
+            let fix = doc
+                .remove_at(&["privileged"])
+                .map(|p| p.into_fix("Remove `\"privileged\": true`", Applicability::Unsafe));
             out.push(match fix {
                 Some(fix) => finding.with_fix(fix),
                 None => finding,
@@ -57,14 +52,9 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
                         "runArgs:--privileged",
                         "runArgs has `--privileged`",
                     );
-                    let fix = remove_from_top_level_array(
-                        doc,
-                        array,
-                        "runArgs",
-                        arg.elements.clone(),
-                        "Remove `--privileged` from runArgs",
-                        Applicability::Unsafe,
-                    );
+                    let fix = doc
+                        .remove_elements(array, &["runArgs"], arg.elements.clone())
+                        .into_fix("Remove `--privileged` from runArgs", Applicability::Unsafe);
                     out.push(finding.with_fix(fix));
                 }
             }

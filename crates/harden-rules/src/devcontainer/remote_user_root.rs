@@ -52,7 +52,11 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         )];
     };
     let title = format!("Run as the image's non-root user `{user}` (`remoteUser`)");
-    match cx.doc.set_at(&["remoteUser"], Value::String(user)) {
+    match cx.doc.set_at(
+        &["remoteUser"],
+        Value::String(user),
+        harden_jsonc::Layout::Block,
+    ) {
         Some(patch) => vec![finding.with_fix(patch.into_fix(title, Applicability::Unsafe))],
         None => vec![finding.with_note("no automatic fix: the config is not an object")],
     }

@@ -1,6 +1,6 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 
-use super::{mode, remove_from_top_level_array, run_arg_range, run_args, top_level_strings, Mode};
+use super::{mode, run_arg_range, run_args, top_level_strings, Mode};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -40,14 +40,12 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     if let Some(array) = doc.root().get("securityOpt").map(|m| &m.value) {
         for (i, node, opt) in top_level_strings(doc, "securityOpt") {
             if let Some(norm) = disabling(opt) {
-                let fix = remove_from_top_level_array(
-                    doc,
-                    array,
-                    "securityOpt",
-                    i..i + 1,
-                    format!("Remove `{opt}` from securityOpt"),
-                    Applicability::Unsafe,
-                );
+                let fix = doc
+                    .remove_elements(array, &["securityOpt"], i..i + 1)
+                    .into_fix(
+                        format!("Remove `{opt}` from securityOpt"),
+                        Applicability::Unsafe,
+                    );
                 out.push(
                     Finding::new(
                         &META,
@@ -69,14 +67,12 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
                 let Some(norm) = arg.value.as_deref().and_then(disabling) else {
                     continue;
                 };
-                let fix = remove_from_top_level_array(
-                    doc,
-                    array,
-                    "runArgs",
-                    arg.elements.clone(),
-                    format!("Remove `--security-opt {norm}` from runArgs"),
-                    Applicability::Unsafe,
-                );
+                let fix = doc
+                    .remove_elements(array, &["runArgs"], arg.elements.clone())
+                    .into_fix(
+                        format!("Remove `--security-opt {norm}` from runArgs"),
+                        Applicability::Unsafe,
+                    );
                 out.push(
                     Finding::new(
                         &META,

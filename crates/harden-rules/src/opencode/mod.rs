@@ -164,7 +164,11 @@ fn check_permission(cx: &OpencodeCx<'_>) -> Vec<Finding> {
             );
             let title = "Add a `permission` object that asks by default and denies `.env` reads";
             out.push(
-                match doc.set_at(&["permission"], Value::Object(defaults.clone())) {
+                match doc.set_at(
+                    &["permission"],
+                    Value::Object(defaults.clone()),
+                    harden_jsonc::Layout::Block,
+                ) {
                     Some(patch) => f.with_fix(patch.into_fix(title, Applicability::Unsafe)),
                     None => f,
                 },

@@ -88,7 +88,7 @@ fn check_settings(cx: &VscodeCx<'_>) -> Vec<Finding> {
             );
             out.push(
                 match doc
-                    .set_at(&[key], wanted.clone())
+                    .set_at(&[key], wanted.clone(), harden_jsonc::Layout::Block)
                     .map(|p| p.into_fix(format!("Set `{key}` to {wanted}"), Applicability::Unsafe))
                 {
                     Some(fix) => f.with_fix(fix),
@@ -104,12 +104,14 @@ fn check_settings(cx: &VscodeCx<'_>) -> Vec<Finding> {
                 format!("`{current}` is not set; the default forwards the host's credentials (user settings)"),
             );
             out.push(
-                match doc.set_at(&[&current], wanted.clone()).map(|p| {
-                    p.into_fix(
-                        format!("Set `{current}` to {wanted}"),
-                        Applicability::Unsafe,
-                    )
-                }) {
+                match doc
+                    .set_at(&[&current], wanted.clone(), harden_jsonc::Layout::Block)
+                    .map(|p| {
+                        p.into_fix(
+                            format!("Set `{current}` to {wanted}"),
+                            Applicability::Unsafe,
+                        )
+                    }) {
                     Some(fix) => f.with_fix(fix),
                     None => f,
                 },
