@@ -225,7 +225,7 @@ mod tests {
         let text = "{\"p\": {\"deny\": [\"Read(.env)\"]}}";
         let doc = JsoncDoc::parse(text).unwrap();
         let p = doc
-            .append_at(&["p", "deny"], vec![json!("Bash(curl:*)")])
+            .append_at(&["p", "deny"], vec![json!("Bash(curl:*)")], Layout::Block)
             .unwrap();
         check(
             text,
