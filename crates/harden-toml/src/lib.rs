@@ -5,7 +5,9 @@
 //! comment; both are restored here: a CRLF file stays CRLF, and a replaced
 //! value keeps the comments around it.
 
-use harden_core::{Document, Edit, LineEnding, ParseError, SourceText};
+use harden_core::{
+    Change, Document, Edit, LineEnding, ParseError, Patch, PathSeg, SourceText, ValuePath,
+};
 use serde_json::Value;
 use toml_edit::{DocumentMut, Item, Table, TableLike};
 
@@ -334,6 +336,53 @@ pub fn remove_items(doc: &mut DocumentMut, path: &[&str], indices: &[usize]) -> 
         a.set_trailing_comma(false);
     }
     Some(())
+}
+
+fn value_path(keys: &[&str]) -> ValuePath {
+    ValuePath(keys.iter().map(|k| PathSeg::Key(k.to_string())).collect())
+}
+
+/// The change that makes `keys` hold `value` in `before`: a `Set` at the
+/// first missing ancestor, with the rest nested in objects.
+fn set_change(before: &Value, keys: &[&str], value: Value) -> Change {
+    let mut node = before;
+    for (i, k) in keys.iter().enumerate() {
+        match node.get(k) {
+            Some(v) if i + 1 < keys.len() => node = v,
+            Some(_) => break,
+            None => {
+                let mut nested = value;
+                for key in keys[i + 1..].iter().rev() {
+                    let mut m = serde_json::Map::new();
+                    m.insert(key.to_string(), nested);
+                    nested = Value::Object(m);
+                }
+                return Change::Set {
+                    path: value_path(&keys[..=i]),
+                    value: nested,
+                };
+            }
+        }
+    }
+    Change::Set {
+        path: value_path(keys),
+        value,
+    }
+}
+
+impl TomlDoc {
+    /// Make `keys` hold the string or bool `value`, creating missing
+    /// tables; the edits with the value change they make.
+    pub fn set_at(&self, keys: &[&str], value: Value) -> Option<Patch> {
+        let toml_value: toml_edit::Value = match &value {
+            Value::String(s) => s.as_str().into(),
+            Value::Bool(b) => (*b).into(),
+            _ => return None,
+        };
+        let edits = self.edit(|d| set(d, keys, toml_value))?;
+        let change = set_change(&harden_core::Document::value(self), keys, value);
+        Some(Patch::new(edits, vec![change]))
+    }
 }
 
 #[cfg(test)]

@@ -4,10 +4,8 @@
 
 mod rules;
 
-use harden_core::{Applicability, Change, Document, Fix, PathSeg, ValuePath};
 use harden_profile::Profile;
 use harden_toml::TomlDoc;
-use serde_json::Value;
 
 use crate::RuleDef;
 
@@ -89,56 +87,6 @@ impl CodexCx<'_> {
     pub fn str_at(&self, path: &[&str]) -> Option<&str> {
         self.doc.get(path)?.as_str()
     }
-}
-
-fn value_path(keys: &[&str]) -> ValuePath {
-    ValuePath(keys.iter().map(|k| PathSeg::Key(k.to_string())).collect())
-}
-
-/// The change that makes `keys` hold `value` in `before`: a `Set` at the
-/// first missing ancestor, with the rest nested in objects.
-pub fn set_change(before: &Value, keys: &[&str], value: Value) -> Change {
-    let mut node = before;
-    for (i, k) in keys.iter().enumerate() {
-        match node.get(k) {
-            Some(v) if i + 1 < keys.len() => node = v,
-            Some(_) => break,
-            None => {
-                let mut nested = value;
-                for key in keys[i + 1..].iter().rev() {
-                    let mut m = serde_json::Map::new();
-                    m.insert(key.to_string(), nested);
-                    nested = Value::Object(m);
-                }
-                return Change::Set {
-                    path: value_path(&keys[..=i]),
-                    value: nested,
-                };
-            }
-        }
-    }
-    Change::Set {
-        path: value_path(keys),
-        value,
-    }
-}
-
-/// A fix that sets the string or bool at `keys`.
-pub fn set_fix(
-    doc: &TomlDoc,
-    keys: &[&str],
-    value: Value,
-    title: impl Into<String>,
-    applicability: Applicability,
-) -> Option<Fix> {
-    let toml_value: toml_edit::Value = match &value {
-        Value::String(s) => s.as_str().into(),
-        Value::Bool(b) => (*b).into(),
-        _ => return None,
-    };
-    let edits = doc.edit(|d| harden_toml::set(d, keys, toml_value))?;
-    let change = set_change(&doc.value(), keys, value);
-    Some(Fix::new(title, applicability, edits, vec![change]))
 }
 
 /// The names of the `[profiles.NAME]` tables.

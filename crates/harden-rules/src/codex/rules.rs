@@ -3,7 +3,7 @@ use harden_core::{
 };
 use serde_json::Value;
 
-use super::{legacy_profiles, set_fix, CodexCx, CodexLayer};
+use super::{legacy_profiles, CodexCx, CodexLayer};
 use crate::{Check, RuleDef};
 
 pub static SANDBOX_META: RuleMeta = RuleMeta {
@@ -264,13 +264,15 @@ fn replace_string(
         if !scope.is_empty() {
             f = f.with_note("`[profiles.*]` tables are not read since Codex 0.134 (CX006); fixed for older versions");
         }
-        let fix = set_fix(
-            cx.doc,
-            &path,
-            Value::String(good.to_string()),
-            format!("Set `{dotted}` to \"{good}\""),
-            Applicability::Unsafe,
-        );
+        let fix = cx
+            .doc
+            .set_at(&path, Value::String(good.to_string()))
+            .map(|p| {
+                p.into_fix(
+                    format!("Set `{dotted}` to \"{good}\""),
+                    Applicability::Unsafe,
+                )
+            });
         out.push(match fix {
             Some(fix) => f.with_fix(fix),
             None => f.with_note("harden cannot edit this file without changing other bytes"),
@@ -312,13 +314,11 @@ fn check_network(cx: &CodexCx<'_>) -> Vec<Finding> {
         "sandbox_workspace_write.network_access",
         format!("sandboxed commands may reach the network{}", cx.at()),
     );
-    vec![match set_fix(
-        cx.doc,
-        &path,
-        Value::Bool(false),
-        "Set `network_access = false`",
-        Applicability::Unsafe,
-    ) {
+    vec![match cx
+        .doc
+        .set_at(&path, Value::Bool(false))
+        .map(|p| p.into_fix("Set `network_access = false`", Applicability::Unsafe))
+    {
         Some(fix) => f.with_fix(fix),
         None => f.with_note("harden cannot edit this file without changing other bytes"),
     }]
