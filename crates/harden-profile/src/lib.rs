@@ -706,11 +706,10 @@ impl Profile {
     /// The tier the profile moves a rule to, if it moves it; a rule it does
     /// not name keeps the tier of its own metadata.
     pub fn tier_of(&self, code: &str) -> Option<Tier> {
-        Tier::ALL.into_iter().find(|t| {
-            self.tiers
-                .get(&t.to_string())
-                .is_some_and(|codes| codes.iter().any(|c| c == code))
-        })
+        self.tiers
+            .iter()
+            .find(|(_, codes)| codes.iter().any(|c| c == code))
+            .and_then(|(tier, _)| tier.parse::<u8>().ok().and_then(Tier::new))
     }
 }
 
