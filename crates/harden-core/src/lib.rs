@@ -20,4 +20,4 @@ pub use edit::{apply_edits, Applicability, Edit, EditError, Fix, NewFile, Patch}
 pub use escape::{controls_visible, printable, printable_lines};
 pub use finding::{FileKind, Finding, FixInputs, InputRequest, RuleMeta, Severity, Tier};
 pub use text::{capability_name, LineCol, LineEnding, LineIndex, ParseError, SourceText};
-pub use value::{apply_changes, Change, ChangeError, PathSeg, ValuePath};
+pub use value::{apply_changes, nested, Change, ChangeError, PathSeg, ValuePath};

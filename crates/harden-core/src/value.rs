@@ -40,6 +40,11 @@ impl ValuePath {
         ValuePath(Vec::new())
     }
 
+    /// The path of a run of object keys.
+    pub fn keys(keys: &[&str]) -> Self {
+        ValuePath(keys.iter().map(|k| PathSeg::Key(k.to_string())).collect())
+    }
+
     pub fn child(&self, seg: impl Into<PathSeg>) -> Self {
         let mut v = self.0.clone();
         v.push(seg.into());
@@ -115,6 +120,16 @@ impl fmt::Display for ChangeError {
 }
 
 impl std::error::Error for ChangeError {}
+
+/// `value` nested in objects under `keys`, innermost last: `["a", "b"]`
+/// and `1` give `{"a": {"b": 1}}`; no keys give `value` itself.
+pub fn nested(keys: &[&str], value: Value) -> Value {
+    keys.iter().rev().fold(value, |inner, key| {
+        let mut map = serde_json::Map::new();
+        map.insert(key.to_string(), inner);
+        Value::Object(map)
+    })
+}
 
 /// Apply the changes in order to a copy of `value`.
 pub fn apply_changes(value: &Value, changes: &[Change]) -> Result<Value, ChangeError> {

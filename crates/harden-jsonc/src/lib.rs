@@ -8,7 +8,7 @@ mod path;
 mod tree;
 
 pub use edit::{render_block, render_value, Edits};
-pub use path::{key_path, Layout};
+pub use path::Layout;
 pub use tree::{Member, Node, NodeKind};
 
 use harden_core::{Document, LineEnding, ParseError, SourceText};

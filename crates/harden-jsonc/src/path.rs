@@ -2,7 +2,7 @@
 //! creating missing parents, each returning the edits together with the
 //! value changes they make.
 
-use harden_core::{Change, Patch, PathSeg, ValuePath};
+use harden_core::{Change, Patch, ValuePath};
 use serde_json::Value;
 
 use crate::{JsoncDoc, Node};
@@ -13,11 +13,6 @@ use crate::{JsoncDoc, Node};
 pub enum Layout {
     Inline,
     Block,
-}
-
-/// The value path of a run of object keys.
-pub fn key_path(keys: &[&str]) -> ValuePath {
-    ValuePath(keys.iter().map(|k| PathSeg::Key(k.to_string())).collect())
 }
 
 impl JsoncDoc {
@@ -69,18 +64,13 @@ impl JsoncDoc {
             match node.get(k) {
                 Some(m) => node = &m.value,
                 None => {
-                    let mut nested = value;
-                    for key in keys[i + 1..].iter().rev() {
-                        let mut map = serde_json::Map::new();
-                        map.insert(key.to_string(), nested);
-                        nested = Value::Object(map);
-                    }
+                    let nested = harden_core::nested(&keys[i + 1..], value);
                     let edits = match layout {
                         Layout::Inline => self.edits().append_member(node, k, &nested),
                         Layout::Block => self.edits().append_member_block(node, k, &nested),
                     };
                     let change = Change::Set {
-                        path: key_path(&keys[..=i]),
+                        path: ValuePath::keys(&keys[..=i]),
                         value: nested,
                     };
                     return Some(Patch::new(edits, vec![change]));
@@ -89,7 +79,7 @@ impl JsoncDoc {
         }
         let edit = self.edits().replace(node, &value);
         let change = Change::Set {
-            path: key_path(keys),
+            path: ValuePath::keys(keys),
             value,
         };
         Some(Patch::new(vec![edit], vec![change]))
@@ -103,7 +93,7 @@ impl JsoncDoc {
             return self.set_at(keys, Value::Array(values), layout);
         };
         let len = array.elements()?.len();
-        let path = key_path(keys);
+        let path = ValuePath::keys(keys);
         let changes = values
             .iter()
             .enumerate()
@@ -140,7 +130,7 @@ impl JsoncDoc {
         Some(Patch::new(
             self.edits().remove_children(object, i..i + 1),
             vec![Change::Remove {
-                path: key_path(keys),
+                path: ValuePath::keys(keys),
             }],
         ))
     }
@@ -169,7 +159,7 @@ impl JsoncDoc {
                 return patch;
             }
         }
-        let path = key_path(keys);
+        let path = ValuePath::keys(keys);
         let changes = run
             .clone()
             .rev()

@@ -5,9 +5,7 @@
 //! comment; both are restored here: a CRLF file stays CRLF, and a replaced
 //! value keeps the comments around it.
 
-use harden_core::{
-    Change, Document, Edit, LineEnding, ParseError, Patch, PathSeg, SourceText, ValuePath,
-};
+use harden_core::{Change, Document, Edit, LineEnding, ParseError, Patch, SourceText, ValuePath};
 use serde_json::Value;
 use toml_edit::{DocumentMut, Item, Table, TableLike};
 
@@ -338,10 +336,6 @@ pub fn remove_items(doc: &mut DocumentMut, path: &[&str], indices: &[usize]) -> 
     Some(())
 }
 
-fn value_path(keys: &[&str]) -> ValuePath {
-    ValuePath(keys.iter().map(|k| PathSeg::Key(k.to_string())).collect())
-}
-
 /// The change that makes `keys` hold `value` in `before`: a `Set` at the
 /// first missing ancestor, with the rest nested in objects.
 fn set_change(before: &Value, keys: &[&str], value: Value) -> Change {
@@ -351,21 +345,15 @@ fn set_change(before: &Value, keys: &[&str], value: Value) -> Change {
             Some(v) if i + 1 < keys.len() => node = v,
             Some(_) => break,
             None => {
-                let mut nested = value;
-                for key in keys[i + 1..].iter().rev() {
-                    let mut m = serde_json::Map::new();
-                    m.insert(key.to_string(), nested);
-                    nested = Value::Object(m);
-                }
                 return Change::Set {
-                    path: value_path(&keys[..=i]),
-                    value: nested,
+                    path: ValuePath::keys(&keys[..=i]),
+                    value: harden_core::nested(&keys[i + 1..], value),
                 };
             }
         }
     }
     Change::Set {
-        path: value_path(keys),
+        path: ValuePath::keys(keys),
         value,
     }
 }

@@ -47,4 +47,22 @@ impl YamlDoc {
         }
         Ok(Patch::new(edits, changes))
     }
+
+    /// Remove `key` from the mapping `map`, wherever the mapping shows up
+    /// without that key being shadowed.
+    pub fn remove_entry_patch(&self, map: NodeId, key: &str) -> Result<Patch, String> {
+        let edits = self
+            .edits()
+            .remove_entry(map, key)
+            .map_err(|e| e.to_string())?;
+        let changes = self
+            .occurrences(map)
+            .iter()
+            .filter(|o| !o.shadowed.iter().any(|s| s == key))
+            .map(|o| Change::Remove {
+                path: o.path.child(key),
+            })
+            .collect();
+        Ok(Patch::new(edits, changes))
+    }
 }

@@ -1,4 +1,6 @@
-use harden_core::{Applicability, Change, Edit, FileKind, Finding, Fix, RuleMeta, Severity, Tier};
+use harden_core::{
+    Applicability, Change, Edit, FileKind, Finding, Fix, RuleMeta, Severity, Tier, ValuePath,
+};
 
 use super::ClaudeCx;
 use crate::{Check, RuleDef};
@@ -172,7 +174,7 @@ fn check_broad_allow(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         );
         i = j;
     }
-    let path = harden_jsonc::key_path(&["permissions", "allow"]);
+    let path = ValuePath::keys(&["permissions", "allow"]);
     let changes = broad
         .iter()
         .rev()

@@ -228,19 +228,9 @@ pub fn remove_key_fix(
     title: &str,
     applicability: Applicability,
 ) -> Result<Fix, String> {
-    let edits = doc
-        .edits()
-        .remove_entry(map, key)
-        .map_err(|e| e.to_string())?;
-    let mut changes = Vec::new();
-    for o in doc.occurrences(map) {
-        if !o.shadowed.iter().any(|s| s == key) {
-            changes.push(Change::Remove {
-                path: o.path.child(key),
-            });
-        }
-    }
-    Ok(Fix::new(title, applicability, edits, changes))
+    Ok(doc
+        .remove_entry_patch(map, key)?
+        .into_fix(title, applicability))
 }
 
 /// A fix appending items to a list; the changes follow every place the list shows up.

@@ -10,7 +10,6 @@
 
 use harden_core::{Applicability, Change, Document, Edit, FileKind, Finding, Fix, LineEnding};
 use harden_core::{RuleMeta, Severity, Tier, ValuePath};
-use harden_jsonc::key_path;
 use harden_jsonc::{JsoncDoc, Node, NodeKind};
 use harden_profile::Profile;
 use serde_json::Value;
@@ -197,7 +196,7 @@ fn set(doc: &JsoncDoc, node: &Node, keys: &[&str], value: Value) -> (Vec<Edit>, 
     (
         vec![doc.edits().replace(node, &value)],
         vec![Change::Set {
-            path: key_path(keys),
+            path: ValuePath::keys(keys),
             value,
         }],
     )
@@ -258,7 +257,7 @@ fn check_v1(
             let mut obj = serde_json::Map::new();
             obj.insert("*".into(), Value::String("ask".into()));
             for (k, v) in value
-                .pointer(&key_path(keys).to_string())
+                .pointer(&ValuePath::keys(keys).to_string())
                 .and_then(Value::as_object)
                 .into_iter()
                 .flatten()
@@ -276,7 +275,7 @@ fn check_v1(
                     (
                         vec![edit],
                         vec![Change::Set {
-                            path: key_path(keys),
+                            path: ValuePath::keys(keys),
                             value,
                         }],
                     ),
@@ -311,7 +310,7 @@ fn check_v1(
             // top-level rules; a catch-all first makes them ask.
             let mut value = serde_json::Map::new();
             value.insert("*".into(), Value::String("ask".into()));
-            if let Some(Value::Object(o)) = doc.value().pointer(&key_path(&k).to_string()) {
+            if let Some(Value::Object(o)) = doc.value().pointer(&ValuePath::keys(&k).to_string()) {
                 value.extend(o.clone());
             }
             if let Some(edit) = prepend(doc, &m.value, "\"*\": \"ask\"") {
@@ -322,7 +321,7 @@ fn check_v1(
                     (
                         vec![edit],
                         vec![Change::Set {
-                            path: key_path(&k),
+                            path: ValuePath::keys(&k),
                             value: Value::Object(value),
                         }],
                     ),
@@ -362,7 +361,7 @@ fn check_env_reads(
                         Applicability::Unsafe,
                         doc.edits().append_member_block(node, "read", &value),
                         vec![Change::Set {
-                            path: key_path(&read_keys),
+                            path: ValuePath::keys(&read_keys),
                             value,
                         }],
                     ),
@@ -377,7 +376,7 @@ fn check_env_reads(
                     Applicability::Unsafe,
                     vec![doc.edits().replace(&m.value, &value)],
                     vec![Change::Set {
-                        path: key_path(&read_keys),
+                        path: ValuePath::keys(&read_keys),
                         value,
                     }],
                 )),
@@ -398,7 +397,7 @@ fn check_env_reads(
                     let mut p = read_keys.clone();
                     p.push(k);
                     Change::Set {
-                        path: key_path(&p),
+                        path: ValuePath::keys(&p),
                         value: v.clone(),
                     }
                 })
