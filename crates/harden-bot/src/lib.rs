@@ -181,7 +181,7 @@ pub fn collect(
                         ),
                     ));
                 }
-                outcomes.push((file.display.clone(), o));
+                outcomes.push((file.display.to_string(), o));
             }
             Err(e) => errors.push(e),
         }

@@ -1,6 +1,7 @@
 //! Finding the files harden reads under the paths it is given.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use harden_core::FileKind;
 
@@ -41,13 +42,15 @@ const MAX_DEPTH: usize = 32;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Discovered {
-    pub path: PathBuf,
+    pub path: Box<Path>,
     /// The path as shown to users and in diff headers.
-    pub display: String,
+    pub display: Box<str>,
     pub kind: FileKind,
     /// The canonical scanned root the file was found under (see
     /// [`crate::confine::root_for`]); nothing outside it is read or written.
-    pub root: PathBuf,
+    /// One allocation shared by every file under it: a tree of 100,000
+    /// files is held in memory as this list.
+    pub root: Arc<Path>,
 }
 
 /// The kind of file at `path`, judged by its name and place.
@@ -190,8 +193,8 @@ fn add_referenced_files(found: &mut Vec<Discovered>, errors: &mut Vec<FileError>
                     let is_file = std::fs::symlink_metadata(&real).is_ok_and(|m| m.is_file());
                     if is_file && known.insert(real) {
                         extra.push(Discovered {
-                            display: display(&path),
-                            path,
+                            display: shown(&path),
+                            path: path.into_boxed_path(),
                             kind,
                             root: d.root.clone(),
                         });
@@ -214,6 +217,10 @@ fn display(path: &Path) -> String {
     s.strip_prefix("./").unwrap_or(&s).to_string()
 }
 
+fn shown(path: &Path) -> Box<str> {
+    display(path).into_boxed_str()
+}
+
 /// Expand the given paths into files. A named file is taken as it is (its
 /// kind judged by name, `devcontainer.json` anywhere counts); a directory is
 /// walked without following symlinks.
@@ -222,8 +229,8 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
     let mut errors = Vec::new();
     for path in paths {
         let shown = display(path);
-        let root = match root_for(path, &shown) {
-            Ok(r) => r,
+        let root: Arc<Path> = match root_for(path, &shown) {
+            Ok(r) => r.into(),
             Err(e) => {
                 errors.push(e);
                 continue;
@@ -241,8 +248,8 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
                 });
                 match by_name {
                     Some(kind) => found.push(Discovered {
-                        path: path.clone(),
-                        display: shown,
+                        path: path.as_path().into(),
+                        display: shown.into_boxed_str(),
                         kind,
                         root,
                     }),
@@ -258,11 +265,12 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Discovered>, Vec<FileError>) {
     add_referenced_files(&mut found, &mut errors);
     found.sort_by(|a, b| a.display.cmp(&b.display));
     found.dedup_by(|a, b| a.path == b.path);
+    found.shrink_to_fit();
     (found, errors)
 }
 
 fn walk(
-    root: &Path,
+    root: &Arc<Path>,
     dir: &Path,
     depth: usize,
     found: &mut Vec<Discovered>,
@@ -309,10 +317,10 @@ fn walk(
             continue;
         } else if let Some(kind) = kind_of(&path) {
             found.push(Discovered {
-                display: display(&path),
-                path,
+                display: shown(&path),
+                path: path.into_boxed_path(),
                 kind,
-                root: root.to_path_buf(),
+                root: root.clone(),
             });
         }
     }

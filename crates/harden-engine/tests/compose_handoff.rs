@@ -68,7 +68,7 @@ fn run(root: &Path, settings: &Settings) -> Vec<(String, FileOutcome)> {
             };
             let outcome = process_file(f, &text, settings, &mut apply).unwrap();
             assert!(outcome.rejected.is_empty(), "{:?}", outcome.rejected);
-            (f.display.clone(), outcome)
+            (f.display.to_string(), outcome)
         })
         .collect()
 }

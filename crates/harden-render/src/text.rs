@@ -182,7 +182,7 @@ impl CheckTally {
 /// protection of it waits on.
 pub fn write_host_root<'a>(
     out: &mut impl Write,
-    files: impl Iterator<Item = (&'a String, &'a Vec<harden_core::Finding>)>,
+    files: impl Iterator<Item = (&'a str, &'a Vec<harden_core::Finding>)>,
 ) {
     for (path, findings) in files {
         let mut seen: Vec<&str> = Vec::new();

@@ -280,7 +280,7 @@ pub fn apply(args: &ApplyArgs) -> u8 {
             root: &file.root,
             display: &file.display,
             fixed: outcome.changed().then_some((
-                file.path.as_path(),
+                &*file.path,
                 outcome.original.as_str(),
                 outcome.fixed.as_str(),
             )),

@@ -9,7 +9,7 @@ mod output;
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -214,12 +214,10 @@ fn discover_files(args: &RunArgs, settings: &Settings) -> (Vec<Discovered>, Vec<
         // The user named it: its own folder is its root.
         Some(path) => match std::fs::canonicalize(path) {
             Ok(real) => files.push(Discovered {
-                display: path.display().to_string(),
+                display: path.display().to_string().into(),
                 kind: harden_core::FileKind::DockerDaemon,
-                root: real
-                    .parent()
-                    .map_or_else(|| PathBuf::from("/"), PathBuf::from),
-                path: real,
+                root: real.parent().unwrap_or(Path::new("/")).into(),
+                path: real.into(),
             }),
             Err(e) => errors.push(FileError::new(
                 &path.display().to_string(),
@@ -351,7 +349,7 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
         })
     };
     let consume = |i: usize, result: Result<FileOutcome, FileError>| {
-        let path = &files[i].display;
+        let path: &str = &files[i].display;
         let outcome = match result {
             Ok(outcome) => outcome,
             Err(e) => {
@@ -395,7 +393,7 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
                 .iter()
                 .any(|f| f.rule.severity >= Severity::Warning);
         if !text {
-            outcomes.push((path.clone(), outcome));
+            outcomes.push((path.to_string(), outcome));
             return true;
         }
         let written = match diff {
