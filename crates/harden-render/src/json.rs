@@ -21,34 +21,12 @@ pub fn to_value(report: &Report) -> Value {
     let files: Vec<Value> = report
         .files
         .iter()
-        .map(|(path, o)| {
-            json!({
-                "path": path,
-                "changed": report.mode == Mode::Diff && o.changed(),
-                "converged": o.converged,
-                "diff": match report.mode {
-                    Mode::Diff => Value::String(file_diff(path, o)),
-                    Mode::Check => Value::Null,
-                },
-                // Every fix in the diff, in the order applied, including
-                // those for findings that only arose after earlier fixes.
-                "applied": match report.mode {
-                    Mode::Diff => o.applied.iter().map(applied_fix).collect(),
-                    Mode::Check => Vec::new(),
-                },
-            })
-        })
+        .map(|(path, o)| file_entry(path, o, report.mode))
         .collect();
     let findings: Vec<Value> = report
         .files
         .iter()
-        .flat_map(|(path, o)| {
-            let index = LineIndex::new(&o.original);
-            o.findings
-                .iter()
-                .map(move |f| finding(path, o, &index, f, report.mode))
-                .collect::<Vec<_>>()
-        })
+        .flat_map(|(path, o)| file_findings(path, o, report.mode))
         .collect();
     let errors: Vec<Value> = report.errors.iter().map(error).collect();
     json!({
@@ -59,6 +37,97 @@ pub fn to_value(report: &Report) -> Value {
         "findings": findings,
         "errors": errors,
     })
+}
+
+fn file_entry(path: &str, o: &FileOutcome, mode: Mode) -> Value {
+    json!({
+        "path": path,
+        "changed": mode == Mode::Diff && o.changed(),
+        "converged": o.converged,
+        "diff": match mode {
+            Mode::Diff => Value::String(file_diff(path, o)),
+            Mode::Check => Value::Null,
+        },
+        // Every fix in the diff, in the order applied, including
+        // those for findings that only arose after earlier fixes.
+        "applied": match mode {
+            Mode::Diff => o.applied.iter().map(applied_fix).collect(),
+            Mode::Check => Vec::new(),
+        },
+    })
+}
+
+fn file_findings(path: &str, o: &FileOutcome, mode: Mode) -> Vec<Value> {
+    let index = LineIndex::new(&o.original);
+    o.findings
+        .iter()
+        .map(|f| finding(path, o, &index, f, mode))
+        .collect()
+}
+
+/// The JSON document written as files finish, byte for byte what
+/// [`write_report`] writes: each file's entry goes out at once, its
+/// findings are kept as text until the end, and the outcome can go.
+pub struct Stream {
+    mode: Mode,
+    files: usize,
+    findings: Vec<u8>,
+}
+
+/// `"  "` per level, as `to_writer_pretty` indents.
+fn indented(value: &Value, depth: usize) -> String {
+    let text = serde_json::to_string_pretty(value).expect("a JSON value serializes");
+    // A JSON text holds no raw newline inside a string: every newline is
+    // layout, and nesting adds one indentation to each line.
+    text.replace('\n', &format!("\n{}", "  ".repeat(depth)))
+}
+
+impl Stream {
+    /// Write the document's head.
+    pub fn start(out: &mut impl Write, mode: Mode, tool_version: &str) -> io::Result<Stream> {
+        let head = json!({"version": VERSION, "tool": {"name": "harden", "version": tool_version}, "mode": mode.name()});
+        let head = indented(&head, 0);
+        // Everything but the closing brace, then the `files` array opens.
+        out.write_all(&head.as_bytes()[..head.len() - 2])?;
+        out.write_all(b",\n  \"files\": [")?;
+        Ok(Stream {
+            mode,
+            files: 0,
+            findings: Vec::new(),
+        })
+    }
+
+    /// Add one file's outcome: its entry is written now.
+    pub fn add(&mut self, out: &mut impl Write, path: &str, o: &FileOutcome) -> io::Result<()> {
+        let sep = if self.files == 0 { "\n    " } else { ",\n    " };
+        out.write_all(sep.as_bytes())?;
+        out.write_all(indented(&file_entry(path, o, self.mode), 2).as_bytes())?;
+        self.files += 1;
+        for f in file_findings(path, o, self.mode) {
+            let sep = if self.findings.is_empty() {
+                "\n    "
+            } else {
+                ",\n    "
+            };
+            self.findings.extend_from_slice(sep.as_bytes());
+            self.findings.extend_from_slice(indented(&f, 2).as_bytes());
+        }
+        Ok(())
+    }
+
+    /// Close the document with the findings and `errors`.
+    pub fn finish(self, out: &mut impl Write, errors: &[FileError]) -> io::Result<()> {
+        let close =
+            |out: &mut dyn Write, empty: bool| out.write_all(if empty { b"]" } else { b"\n  ]" });
+        close(out, self.files == 0)?;
+        out.write_all(b",\n  \"findings\": [")?;
+        out.write_all(&self.findings)?;
+        close(out, self.findings.is_empty())?;
+        let errors: Vec<Value> = errors.iter().map(error).collect();
+        out.write_all(b",\n  \"errors\": ")?;
+        out.write_all(indented(&Value::Array(errors), 1).as_bytes())?;
+        out.write_all(b"\n}\n")
+    }
 }
 
 fn applied_fix(f: &Finding) -> Value {

@@ -237,3 +237,38 @@ fn json_is_versioned_and_round_trips_edits() {
         assert_eq!(file["diff"].as_str().unwrap().is_empty(), !o.changed());
     }
 }
+
+/// The streamed JSON document is byte for byte the one written at once,
+/// with files, without, with errors and without.
+#[test]
+fn streamed_json_is_the_document_written_at_once() {
+    use harden_render::json::Stream;
+    for mode in [Mode::Check, Mode::Diff] {
+        let all = fixture_outcomes(mode);
+        let errors = [FileError::new(
+            "fixtures/broken.json",
+            Some(harden_core::LineCol { line: 2, col: 3 }),
+            "expected `,`",
+        )];
+        for (files, errors) in [
+            (&all[..], &errors[..]),
+            (&all[..1], &[][..]),
+            (&[][..], &errors[..]),
+            (&[][..], &[][..]),
+        ] {
+            let whole = render_to_string(Format::Json, mode, files, errors, &[]);
+            let mut out = Vec::new();
+            let mut stream = Stream::start(&mut out, mode, "0.0.0-test").unwrap();
+            for (path, o) in files {
+                stream.add(&mut out, path, o).unwrap();
+            }
+            stream.finish(&mut out, errors).unwrap();
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                whole,
+                "{mode:?}, {} files",
+                files.len()
+            );
+        }
+    }
+}

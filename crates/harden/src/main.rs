@@ -332,9 +332,21 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
     let interactive = std::io::stdout().is_terminal();
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let text = format == harden_render::Format::Text;
-    // Machine formats need every file for one document; text streams, and
-    // keeps only the check summary's host-root lines of a file once it is printed.
+    // Text and JSON stream (text keeps only the check summary's host-root
+    // lines of a file once it is printed, JSON the findings' text); the
+    // other machine formats need every file for one document.
     let mut outcomes: Vec<(String, FileOutcome)> = Vec::new();
+    let mode = match diff {
+        Some(_) => harden_render::Mode::Diff,
+        None => harden_render::Mode::Check,
+    };
+    let mut json = None;
+    if format == harden_render::Format::Json {
+        match harden_render::json::Stream::start(&mut stdout, mode, env!("CARGO_PKG_VERSION")) {
+            Ok(stream) => json = Some(stream),
+            Err(e) => return write_failed(&e),
+        }
+    }
     let mut tally = output::CheckTally::default();
     let mut summary: Vec<u8> = Vec::new();
     let mut reportable = false;
@@ -392,6 +404,15 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
             || findings
                 .iter()
                 .any(|f| f.rule.severity >= Severity::Warning);
+        if let Some(stream) = json.as_mut() {
+            return match stream.add(&mut stdout, path, &outcome) {
+                Ok(()) => true,
+                Err(e) => {
+                    write_error = Some(e);
+                    false
+                }
+            };
+        }
         if !text {
             outcomes.push((path.to_string(), outcome));
             return true;
@@ -432,17 +453,18 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
     if let Some(e) = write_error {
         return write_failed(&e);
     }
-    if format != harden_render::Format::Text {
+    if let Some(stream) = json {
+        if let Err(e) = stream.finish(&mut stdout, &problems) {
+            return write_failed(&e);
+        }
+    } else if format != harden_render::Format::Text {
         let rules: Vec<&'static harden_core::RuleMeta> = settings
             .active_rules()
             .iter()
             .map(|(r, _)| r.meta)
             .collect();
         let report = harden_render::Report {
-            mode: match diff {
-                Some(_) => harden_render::Mode::Diff,
-                None => harden_render::Mode::Check,
-            },
+            mode,
             files: &outcomes,
             errors: &problems,
             rules: &rules,
