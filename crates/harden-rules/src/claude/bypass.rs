@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::{ClaudeCx, ClaudeLayer};
+use super::{set_fix, ClaudeCx, ClaudeLayer};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -43,18 +43,13 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             _ => "a local or managed file can still set it back; managed settings are the only lock",
         };
         out.push(
-            match doc
-                .set_at(
-                    &["permissions", "disableBypassPermissionsMode"],
-                    Value::String("disable".into()),
-                    harden_jsonc::Layout::Block,
-                )
-                .map(|p| {
-                    p.into_fix(
-                        "Set `permissions.disableBypassPermissionsMode` to \"disable\"",
-                        Applicability::Unsafe,
-                    )
-                }) {
+            match set_fix(
+                doc,
+                &["permissions", "disableBypassPermissionsMode"],
+                Value::String("disable".into()),
+                "Set `permissions.disableBypassPermissionsMode` to \"disable\"",
+                Applicability::Unsafe,
+            ) {
                 Some(fix) => f.with_fix(fix).with_note(note),
                 None => f.with_note("`permissions` is not an object"),
             },
@@ -74,7 +69,7 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
                     cx.layer.name()
                 ))
             } else {
-                match doc.set_at(&["permissions", "defaultMode"], Value::String("default".into()), harden_jsonc::Layout::Block).map(|p| p.into_fix("Set `permissions.defaultMode` to \"default\"", Applicability::Unsafe)) {
+                match set_fix(doc, &["permissions", "defaultMode"], Value::String("default".into()), "Set `permissions.defaultMode` to \"default\"", Applicability::Unsafe) {
                     Some(fix) => f.with_fix(fix),
                     None => f,
                 }

@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::ClaudeCx;
+use super::{set_fix, ClaudeCx};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -42,14 +42,13 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
     if !cx.knows(&dotted) {
         return vec![f.with_note(cx.version_note(&dotted))];
     }
-    vec![match doc
-        .set_at(
-            &keys,
-            Value::String("1".into()),
-            harden_jsonc::Layout::Block,
-        )
-        .map(|p| p.into_fix(format!("Set `env.{KEY}` to \"1\""), Applicability::Unsafe))
-    {
+    vec![match set_fix(
+        doc,
+        &keys,
+        Value::String("1".into()),
+        format!("Set `env.{KEY}` to \"1\""),
+        Applicability::Unsafe,
+    ) {
         Some(fix) => f.with_fix(fix),
         None => f.with_note("`env` is not an object"),
     }]

@@ -175,6 +175,32 @@ impl ClaudeCx<'_> {
     }
 }
 
+/// A fix that sets `keys` to `value`, creating missing parents, laid out one
+/// member per line as Claude writes its settings.
+pub(crate) fn set_fix(
+    doc: &JsoncDoc,
+    keys: &[&str],
+    value: Value,
+    title: impl Into<String>,
+    applicability: harden_core::Applicability,
+) -> Option<harden_core::Fix> {
+    doc.set_at(keys, value, harden_jsonc::Layout::Block)
+        .map(|p| p.into_fix(title, applicability))
+}
+
+/// A fix that appends `values` to the array at `keys`, creating it when
+/// absent, in the same layout.
+pub(crate) fn append_fix(
+    doc: &JsoncDoc,
+    keys: &[&str],
+    values: Vec<Value>,
+    title: impl Into<String>,
+    applicability: harden_core::Applicability,
+) -> Option<harden_core::Fix> {
+    doc.append_at(keys, values, harden_jsonc::Layout::Block)
+        .map(|p| p.into_fix(title, applicability))
+}
+
 fn validator() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     V.get_or_init(|| {

@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::ClaudeCx;
+use super::{set_fix, ClaudeCx};
 use crate::{Check, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -41,14 +41,13 @@ fn check(cx: &ClaudeCx<'_>) -> Vec<Finding> {
         .iter()
         .map(|d| Value::String(d.clone()))
         .collect();
-    vec![match doc
-        .set_at(&keys, Value::Array(domains), harden_jsonc::Layout::Block)
-        .map(|p| {
-            p.into_fix(
-                "Set `sandbox.network.allowedDomains` to the profile's egress allowlist",
-                Applicability::Unsafe,
-            )
-        }) {
+    vec![match set_fix(
+        doc,
+        &keys,
+        Value::Array(domains),
+        "Set `sandbox.network.allowedDomains` to the profile's egress allowlist",
+        Applicability::Unsafe,
+    ) {
         Some(fix) => f.with_fix(fix),
         None => f.with_note("`sandbox` or `sandbox.network` is not an object"),
     }]

@@ -2,7 +2,7 @@ use harden_core::{
     Applicability, Change, Edit, FileKind, Finding, Fix, RuleMeta, Severity, Tier, ValuePath,
 };
 
-use super::ClaudeCx;
+use super::{append_fix, ClaudeCx};
 use crate::{Check, RuleDef};
 
 pub static CREDENTIALS_META: RuleMeta = RuleMeta {
@@ -92,14 +92,13 @@ fn deny_finding(
         format!("{what} are not denied{}: {}", cx.at(), missing.join(", ")),
     );
     let title = format!("Add {} deny rules to `permissions.deny`", missing.len());
-    let mut f = match doc
-        .append_at(
-            &["permissions", "deny"],
-            missing.into_iter().map(serde_json::Value::String).collect(),
-            harden_jsonc::Layout::Block,
-        )
-        .map(|p| p.into_fix(title, Applicability::Unsafe))
-    {
+    let mut f = match append_fix(
+        doc,
+        &["permissions", "deny"],
+        missing.into_iter().map(serde_json::Value::String).collect(),
+        title,
+        Applicability::Unsafe,
+    ) {
         Some(fix) => f.with_fix(fix),
         None => f.with_note("`permissions` is not an object"),
     };

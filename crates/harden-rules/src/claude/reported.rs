@@ -2,7 +2,7 @@ use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use harden_jsonc::{Node, NodeKind};
 use serde_json::Value;
 
-use super::ClaudeCx;
+use super::{set_fix, ClaudeCx};
 use crate::{Check, RuleDef};
 
 pub static MCP_META: RuleMeta = RuleMeta {
@@ -57,18 +57,13 @@ fn check_mcp(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             ),
         );
         out.push(
-            match doc
-                .set_at(
-                    &["enableAllProjectMcpServers"],
-                    Value::Bool(false),
-                    harden_jsonc::Layout::Block,
-                )
-                .map(|p| {
-                    p.into_fix(
-                        "Set `enableAllProjectMcpServers` to false",
-                        Applicability::Safe,
-                    )
-                }) {
+            match set_fix(
+                doc,
+                &["enableAllProjectMcpServers"],
+                Value::Bool(false),
+                "Set `enableAllProjectMcpServers` to false",
+                Applicability::Safe,
+            ) {
                 Some(fix) => f.with_fix(fix),
                 None => f,
             },

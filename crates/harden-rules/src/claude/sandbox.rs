@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::ClaudeCx;
+use super::{set_fix, ClaudeCx};
 use crate::{Check, RuleDef};
 
 pub static SANDBOX_META: RuleMeta = RuleMeta {
@@ -53,14 +53,13 @@ fn check_sandbox(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             format!("the Bash sandbox is not enabled{}", cx.at()),
         );
         out.push(
-            match doc
-                .set_at(
-                    &["sandbox", "enabled"],
-                    Value::Bool(true),
-                    harden_jsonc::Layout::Block,
-                )
-                .map(|p| p.into_fix("Set `sandbox.enabled` to true", Applicability::Unsafe))
-            {
+            match set_fix(
+                doc,
+                &["sandbox", "enabled"],
+                Value::Bool(true),
+                "Set `sandbox.enabled` to true",
+                Applicability::Unsafe,
+            ) {
                 Some(fix) => f.with_fix(fix),
                 None => f.with_note("`sandbox` is not an object"),
             },
@@ -77,18 +76,13 @@ fn check_sandbox(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             ),
         );
         out.push(if cx.knows("sandbox.failIfUnavailable") {
-            match doc
-                .set_at(
-                    &["sandbox", "failIfUnavailable"],
-                    Value::Bool(true),
-                    harden_jsonc::Layout::Block,
-                )
-                .map(|p| {
-                    p.into_fix(
-                        "Set `sandbox.failIfUnavailable` to true",
-                        Applicability::Unsafe,
-                    )
-                }) {
+            match set_fix(
+                doc,
+                &["sandbox", "failIfUnavailable"],
+                Value::Bool(true),
+                "Set `sandbox.failIfUnavailable` to true",
+                Applicability::Unsafe,
+            ) {
                 Some(fix) => f.with_fix(fix),
                 None => f.with_note("`sandbox` is not an object"),
             }
@@ -113,18 +107,13 @@ fn check_escape(cx: &ClaudeCx<'_>) -> Vec<Finding> {
             cx.at()
         ),
     );
-    vec![match doc
-        .set_at(
-            &["sandbox", "allowUnsandboxedCommands"],
-            Value::Bool(false),
-            harden_jsonc::Layout::Block,
-        )
-        .map(|p| {
-            p.into_fix(
-                "Set `sandbox.allowUnsandboxedCommands` to false",
-                Applicability::Unsafe,
-            )
-        }) {
+    vec![match set_fix(
+        doc,
+        &["sandbox", "allowUnsandboxedCommands"],
+        Value::Bool(false),
+        "Set `sandbox.allowUnsandboxedCommands` to false",
+        Applicability::Unsafe,
+    ) {
         Some(fix) => f.with_fix(fix),
         None => f.with_note("`sandbox` is not an object"),
     }]

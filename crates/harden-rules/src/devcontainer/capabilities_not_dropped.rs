@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::{capability_name, handoff, mode, run_args, run_args_range, Handoff, Mode};
+use super::{append_fix, capability_name, handoff, mode, run_args, run_args_range, Handoff, Mode};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -71,11 +71,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     } else {
         "Drop all capabilities"
     };
-    match cx
-        .doc
-        .append_at(&["runArgs"], values, harden_jsonc::Layout::Inline)
-        .map(|p| p.into_fix(title, Applicability::Unsafe))
-    {
+    match append_fix(cx.doc, &["runArgs"], values, title, Applicability::Unsafe) {
         Some(fix) => vec![finding.with_fix(fix)],
         None => vec![finding.with_note("runArgs is not an array")],
     }

@@ -2,7 +2,7 @@ use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
 use super::mounts::host_mounts;
-use super::{in_devcontainer_folder, mode, Mode};
+use super::{append_fix, in_devcontainer_folder, mode, Mode};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -68,18 +68,13 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         format!("mounts:{rel}"),
         format!("`{rel}` is writable inside the container: an agent can add an `initializeCommand` or `privileged` that the next rebuild runs on the host"),
     );
-    match doc
-        .append_at(
-            &["mounts"],
-            vec![Value::String(mount)],
-            harden_jsonc::Layout::Inline,
-        )
-        .map(|p| {
-            p.into_fix(
-                format!("Mount `{rel}` read-only over the workspace"),
-                Applicability::Unsafe,
-            )
-        }) {
+    match append_fix(
+        doc,
+        &["mounts"],
+        vec![Value::String(mount)],
+        format!("Mount `{rel}` read-only over the workspace"),
+        Applicability::Unsafe,
+    ) {
         Some(fix) => vec![finding.with_fix(fix)],
         None => vec![finding.with_note("no automatic fix: `mounts` is not an array")],
     }

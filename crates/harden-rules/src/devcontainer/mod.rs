@@ -23,6 +23,7 @@ pub mod users;
 
 use harden_core::{Applicability, Fix};
 use harden_jsonc::{JsoncDoc, Node};
+use serde_json::Value;
 
 use crate::{DevcontainerCx, RuleDef};
 
@@ -235,6 +236,19 @@ pub fn feature_on(doc: &JsoncDoc, list: &[String]) -> Option<String> {
         .iter()
         .find_map(|f| harden_profile::FeatureFacts::find(list, &f.key))
         .map(str::to_string)
+}
+
+/// A fix that appends `values` to the top-level array at `keys`, creating
+/// it on one line when absent, as devcontainer.json files write arrays.
+pub(crate) fn append_fix(
+    doc: &JsoncDoc,
+    keys: &[&str],
+    values: Vec<Value>,
+    title: impl Into<String>,
+    applicability: Applicability,
+) -> Option<Fix> {
+    doc.append_at(keys, values, harden_jsonc::Layout::Inline)
+        .map(|p| p.into_fix(title, applicability))
 }
 
 /// Whether the config at `path` sits in a `.devcontainer` folder (where a

@@ -4,7 +4,7 @@ use harden_core::{
 use serde_json::Value;
 
 use super::users::Who;
-use super::{mode, run_args, top_level_strings, Mode};
+use super::{append_fix, mode, run_args, top_level_strings, Mode};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -135,14 +135,13 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     } else {
         Applicability::Unsafe
     };
-    match doc
-        .append_at(
-            &["securityOpt"],
-            vec![Value::String(WANTED.into())],
-            harden_jsonc::Layout::Inline,
-        )
-        .map(|p| p.into_fix(format!("Add `{WANTED}` to securityOpt"), applicability))
-    {
+    match append_fix(
+        doc,
+        &["securityOpt"],
+        vec![Value::String(WANTED.into())],
+        format!("Add `{WANTED}` to securityOpt"),
+        applicability,
+    ) {
         Some(fix) => {
             let finding = finding.with_fix(fix);
             match (sudo, entrypoint) {

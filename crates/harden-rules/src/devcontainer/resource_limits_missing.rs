@@ -2,7 +2,7 @@ use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
 use super::run_args::{self, parse_size};
-use super::{handoff, mode, run_args_range, Handoff, Mode};
+use super::{append_fix, handoff, mode, run_args_range, Handoff, Mode};
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -79,11 +79,13 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
         Handoff::RunArgs => {}
     }
     let values = missing.into_iter().map(Value::String).collect();
-    match cx
-        .doc
-        .append_at(&["runArgs"], values, harden_jsonc::Layout::Inline)
-        .map(|p| p.into_fix("Add resource limits to runArgs", Applicability::Safe))
-    {
+    match append_fix(
+        cx.doc,
+        &["runArgs"],
+        values,
+        "Add resource limits to runArgs",
+        Applicability::Safe,
+    ) {
         Some(fix) => vec![finding.with_fix(fix)],
         None => vec![finding.with_note("runArgs is not an array")],
     }

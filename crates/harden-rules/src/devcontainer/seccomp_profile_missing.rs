@@ -1,7 +1,9 @@
 use harden_core::{Applicability, FileKind, Finding, NewFile, RuleMeta, Severity, Tier};
 use serde_json::Value;
 
-use super::{handoff, mode, run_args, run_args_range, top_level_strings, Handoff, Mode};
+use super::{
+    append_fix, handoff, mode, run_args, run_args_range, top_level_strings, Handoff, Mode,
+};
 use crate::{seccomp, Check, DevcontainerCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -79,18 +81,13 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     }
     let (file, reference) = placement(cx.path, &cx.profile.seccomp.file_name);
     let option = format!("--security-opt=seccomp={reference}");
-    let fix = doc
-        .append_at(
-            &["runArgs"],
-            vec![Value::String(option)],
-            harden_jsonc::Layout::Inline,
-        )
-        .map(|p| {
-            p.into_fix(
-                format!("Write {file} and load it with --security-opt"),
-                Applicability::Unsafe,
-            )
-        });
+    let fix = append_fix(
+        doc,
+        &["runArgs"],
+        vec![Value::String(option)],
+        format!("Write {file} and load it with --security-opt"),
+        Applicability::Unsafe,
+    );
     match fix {
         Some(fix) => vec![finding.with_fix(fix.with_new_file(NewFile {
             relative_path: file,

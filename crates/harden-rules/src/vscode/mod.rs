@@ -8,6 +8,7 @@ use harden_jsonc::JsoncDoc;
 use harden_profile::Profile;
 use serde_json::Value;
 
+use crate::claude::set_fix;
 use crate::{Check, DevcontainerCx, RuleDef};
 
 pub static RULES: &[&RuleDef] = &[&SETTINGS_RULE, &ENV_RULE];
@@ -87,10 +88,13 @@ fn check_settings(cx: &VscodeCx<'_>) -> Vec<Finding> {
                 format!("`{key}` is {value}, not {wanted} (user settings)"),
             );
             out.push(
-                match doc
-                    .set_at(&[key], wanted.clone(), harden_jsonc::Layout::Block)
-                    .map(|p| p.into_fix(format!("Set `{key}` to {wanted}"), Applicability::Unsafe))
-                {
+                match set_fix(
+                    doc,
+                    &[key],
+                    wanted.clone(),
+                    format!("Set `{key}` to {wanted}"),
+                    Applicability::Unsafe,
+                ) {
                     Some(fix) => f.with_fix(fix),
                     None => f,
                 },
@@ -104,14 +108,13 @@ fn check_settings(cx: &VscodeCx<'_>) -> Vec<Finding> {
                 format!("`{current}` is not set; the default forwards the host's credentials (user settings)"),
             );
             out.push(
-                match doc
-                    .set_at(&[&current], wanted.clone(), harden_jsonc::Layout::Block)
-                    .map(|p| {
-                        p.into_fix(
-                            format!("Set `{current}` to {wanted}"),
-                            Applicability::Unsafe,
-                        )
-                    }) {
+                match set_fix(
+                    doc,
+                    &[&current],
+                    wanted.clone(),
+                    format!("Set `{current}` to {wanted}"),
+                    Applicability::Unsafe,
+                ) {
                     Some(fix) => f.with_fix(fix),
                     None => f,
                 },
