@@ -19,6 +19,16 @@ pub fn line_end(text: &str, pos: usize) -> usize {
     }
 }
 
+/// At most `max` characters of `text`, with `…` when it was cut: a piece of
+/// a file's command shown in a message.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let mut out: String = text.chars().take(max).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
 /// A Linux capability's name as Docker spells it: `cap_sys_admin`,
 /// `CAP_SYS_ADMIN` and `SYS_ADMIN` are all `SYS_ADMIN`.
 pub fn capability_name(cap: &str) -> String {

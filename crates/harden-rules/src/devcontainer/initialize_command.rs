@@ -38,10 +38,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     if text.trim().is_empty() {
         return Vec::new();
     }
-    let mut shown: String = text.chars().take(SHOWN).collect();
-    if shown.len() < text.len() {
-        shown.push('…');
-    }
+    let shown = harden_core::text::excerpt(&text, SHOWN);
     vec![Finding::new(
         &META,
         member.range(),

@@ -32,10 +32,11 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
     {
         return Vec::new();
     }
-    let (range, message) = match final_user(doc) {
-        Some((_, u)) if !is_root_user(&u) => return Vec::new(),
+    let last_user = final_user(doc);
+    let (range, message) = match &last_user {
+        Some((_, u)) if !is_root_user(u) => return Vec::new(),
         Some((i, u)) => (
-            doc.instructions()[i].span.clone(),
+            doc.instructions()[*i].span.clone(),
             format!("the image runs as root: the last USER of the final stage is `{u}`"),
         ),
         None => (
@@ -53,7 +54,8 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
     let Some(patch) = doc.insert_instructions(end, &[NewInstruction::User(user.clone())]) else {
         return vec![finding.with_note(super::OPEN_CONTINUATION)];
     };
-    let starts_as_root = root_on_purpose(doc);
+    let named_root = last_user.as_ref().map(|(_, u)| u.as_str());
+    let starts_as_root = root_on_purpose(doc, named_root);
     let applicability = match starts_as_root {
         Some(_) => Applicability::DisplayOnly,
         None => Applicability::Unsafe,
@@ -83,8 +85,9 @@ const PRIVILEGE_DROPPERS: &[&str] = &[
 
 /// Why the image must start as root, when it looks deliberate: its
 /// ENTRYPOINT or CMD drops privileges itself, or the final stage names
-/// `USER root` explicitly and has an ENTRYPOINT.
-fn root_on_purpose(doc: &DockerfileDoc) -> Option<String> {
+/// `USER root` explicitly (`named_root`: the last USER in force, which is
+/// root) and has an ENTRYPOINT.
+fn root_on_purpose(doc: &DockerfileDoc, named_root: Option<&str>) -> Option<String> {
     let chain = final_chain_instructions(doc);
     let ins = |i: usize| &doc.instructions()[i];
     let text = |i: usize| match &ins(i).args {
@@ -114,18 +117,7 @@ fn root_on_purpose(doc: &DockerfileDoc) -> Option<String> {
             ));
         }
     }
-    let users: Vec<(usize, String)> = chain
-        .iter()
-        .filter(|i| ins(**i).is("USER"))
-        .filter_map(|i| match &ins(*i).args {
-            Args::Text(t) => Some((*i, t.value.trim().to_string())),
-            _ => None,
-        })
-        .collect();
-    let (_, last) = users.last()?;
-    if !is_root_user(last) {
-        return None;
-    }
+    let last = named_root?;
     let entrypoint = starts.iter().find(|i| ins(**i).is("ENTRYPOINT"))?;
     Some(format!(
         "the final stage sets `USER {last}` on purpose for its ENTRYPOINT `{}`, which starts as root",
@@ -135,11 +127,7 @@ fn root_on_purpose(doc: &DockerfileDoc) -> Option<String> {
 
 /// At most 60 characters of a command, for messages.
 fn shown(command: &str) -> String {
-    let mut out: String = command.trim().chars().take(60).collect();
-    if out.len() < command.trim().len() {
-        out.push('…');
-    }
-    out
+    harden_core::text::excerpt(command.trim(), 60)
 }
 
 /// Options of `useradd`/`adduser` (both flavours) that take a value.
