@@ -382,6 +382,15 @@ impl EgressParams {
 pub const MAX_LIST_ITEMS: usize = 1000;
 pub const MAX_VALUE_CHARS: usize = 256;
 
+/// A profile value as an error message quotes it: printable, at most
+/// `MAX_VALUE_CHARS` characters.
+fn shown(value: &str) -> String {
+    harden_core::printable(value)
+        .chars()
+        .take(MAX_VALUE_CHARS)
+        .collect()
+}
+
 /// A program name a shell takes as one word: no path, no quoting needed.
 fn is_program_name(s: &str) -> bool {
     !s.is_empty()
@@ -505,10 +514,7 @@ impl Profile {
                 ));
             }
             if let Some(bad) = items.iter().find(|i| !ok(i)) {
-                let shown: String = harden_core::printable(bad)
-                    .chars()
-                    .take(MAX_VALUE_CHARS)
-                    .collect();
+                let shown = shown(bad);
                 return Err((key.to_vec(), format!("`{dotted}`: `{shown}` is not {what}")));
             }
         }
@@ -540,10 +546,7 @@ impl Profile {
         ];
         for (key, value, ok, what) in strings {
             if !ok(value) {
-                let shown: String = harden_core::printable(value)
-                    .chars()
-                    .take(MAX_VALUE_CHARS)
-                    .collect();
+                let shown = shown(value);
                 return Err((
                     key.to_vec(),
                     format!("`{}`: `{shown}` is not {what}", key.join(".")),
@@ -560,23 +563,14 @@ impl Profile {
                     vec!["images", "known"],
                     format!(
                         "`images.known`: `{}` is not an image repository",
-                        harden_core::printable(&known.image)
-                            .chars()
-                            .take(MAX_VALUE_CHARS)
-                            .collect::<String>()
+                        shown(&known.image)
                     ),
                 ));
             }
             if let Some(bad) = users.into_iter().find(|u| !is_program_name(u)) {
                 return Err((
                     vec!["images", "known"],
-                    format!(
-                        "`images.known`: `{}` is not a user name",
-                        harden_core::printable(bad)
-                            .chars()
-                            .take(MAX_VALUE_CHARS)
-                            .collect::<String>()
-                    ),
+                    format!("`images.known`: `{}` is not a user name", shown(bad)),
                 ));
             }
         }
@@ -680,13 +674,7 @@ impl Profile {
                 if moved.contains(&code.as_str()) {
                     return Err(located(
                         offset,
-                        format!(
-                            "`{}` is moved to more than one tier",
-                            harden_core::printable(code)
-                                .chars()
-                                .take(MAX_VALUE_CHARS)
-                                .collect::<String>()
-                        ),
+                        format!("`{}` is moved to more than one tier", shown(code)),
                     ));
                 }
                 moved.push(code);
