@@ -13,30 +13,11 @@ use crate::{file_diff, was_applied, Mode, Report};
 pub const VERSION: u64 = 1;
 
 pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_value(report))?;
-    writeln!(out)
-}
-
-pub fn to_value(report: &Report) -> Value {
-    let files: Vec<Value> = report
-        .files
-        .iter()
-        .map(|(path, o)| file_entry(path, o, report.mode))
-        .collect();
-    let findings: Vec<Value> = report
-        .files
-        .iter()
-        .flat_map(|(path, o)| file_findings(path, o, report.mode))
-        .collect();
-    let errors: Vec<Value> = report.errors.iter().map(error).collect();
-    json!({
-        "version": VERSION,
-        "tool": {"name": "harden", "version": report.tool_version},
-        "mode": report.mode.name(),
-        "files": files,
-        "findings": findings,
-        "errors": errors,
-    })
+    let mut stream = Stream::start(out, report.mode, report.tool_version)?;
+    for (path, o) in report.files {
+        stream.add(out, path, o)?;
+    }
+    stream.finish(out, report.errors)
 }
 
 fn file_entry(path: &str, o: &FileOutcome, mode: Mode) -> Value {
@@ -65,9 +46,9 @@ fn file_findings(path: &str, o: &FileOutcome, mode: Mode) -> Vec<Value> {
         .collect()
 }
 
-/// The JSON document written as files finish, byte for byte what
-/// [`write_report`] writes: each file's entry goes out at once, its
-/// findings are kept as text until the end, and the outcome can go.
+/// The JSON document written as files finish: each file's entry goes out
+/// at once, its findings are kept as text until the end, and the outcome
+/// can go. The layout is `serde_json`'s pretty printing of the whole.
 pub struct Stream {
     mode: Mode,
     files: usize,

@@ -238,11 +238,11 @@ fn json_is_versioned_and_round_trips_edits() {
     }
 }
 
-/// The streamed JSON document is byte for byte the one written at once,
-/// with files, without, with errors and without.
+/// The JSON document, written file by file, is laid out exactly as
+/// `serde_json` pretty-prints the whole, with files, without, with errors
+/// and without; every file and finding is in it.
 #[test]
-fn streamed_json_is_the_document_written_at_once() {
-    use harden_render::json::Stream;
+fn streamed_json_is_laid_out_as_the_whole_document() {
     for mode in [Mode::Check, Mode::Diff] {
         let all = fixture_outcomes(mode);
         let errors = [FileError::new(
@@ -256,19 +256,14 @@ fn streamed_json_is_the_document_written_at_once() {
             (&[][..], &errors[..]),
             (&[][..], &[][..]),
         ] {
-            let whole = render_to_string(Format::Json, mode, files, errors, &[]);
-            let mut out = Vec::new();
-            let mut stream = Stream::start(&mut out, mode, "0.0.0-test").unwrap();
-            for (path, o) in files {
-                stream.add(&mut out, path, o).unwrap();
-            }
-            stream.finish(&mut out, errors).unwrap();
-            assert_eq!(
-                String::from_utf8(out).unwrap(),
-                whole,
-                "{mode:?}, {} files",
-                files.len()
-            );
+            let out = render_to_string(Format::Json, mode, files, errors, &[]);
+            let value: Value = serde_json::from_str(&out).expect("one JSON document");
+            let whole = format!("{}\n", serde_json::to_string_pretty(&value).unwrap());
+            assert_eq!(out, whole, "{mode:?}, {} files", files.len());
+            assert_eq!(value["files"].as_array().unwrap().len(), files.len());
+            let findings: usize = files.iter().map(|(_, o)| o.findings.len()).sum();
+            assert_eq!(value["findings"].as_array().unwrap().len(), findings);
+            assert_eq!(value["errors"].as_array().unwrap().len(), errors.len());
         }
     }
 }
