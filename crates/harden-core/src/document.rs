@@ -1,5 +1,7 @@
 //! What the engine needs from a parsed file of any format.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::text::ParseError;
@@ -17,4 +19,9 @@ pub trait Document: Sized {
     /// fixed text must equal this value with the fix's changes applied.
     /// Formatting, comments and quoting must not show in it.
     fn value(&self) -> Value;
+
+    /// [`value`](Self::value), borrowed where the document keeps it.
+    fn value_cow(&self) -> Cow<'_, Value> {
+        Cow::Owned(self.value())
+    }
 }

@@ -171,13 +171,16 @@ impl Fix {
     }
 
     /// Whether this fix and `other` must not be applied in the same pass:
-    /// their spans touch or overlap, or they change the same part of the value.
+    /// their edits overlap, or they change the same part of the value.
+    /// Inserts at one point do not conflict: [`combine`] stacks them.
     pub fn conflicts_with(&self, other: &Fix) -> bool {
-        let spans_touch = match (self.span(), other.span()) {
-            (Some(a), Some(b)) => a.start <= b.end && b.start <= a.end,
-            _ => false,
-        };
-        spans_touch
+        let edits_overlap = self.edits.iter().any(|a| {
+            other
+                .edits
+                .iter()
+                .any(|b| !(a.is_insert() && b.is_insert()) && a.conflicts_with(b))
+        });
+        edits_overlap
             || self
                 .changes
                 .iter()
@@ -221,6 +224,25 @@ impl fmt::Display for EditError {
 }
 
 impl std::error::Error for EditError {}
+
+/// The edits of `fixes`, taken in order, as one list for [`apply_edits`]:
+/// inserts of several fixes at one point become one insert, their texts in
+/// the order of `fixes` (what applying them one after the other at the end
+/// of the same place would give).
+pub fn combine(fixes: &[&Fix]) -> Vec<Edit> {
+    let mut edits: Vec<Edit> = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
+    edits.sort_by_key(|e| (e.start, e.end));
+    let mut out: Vec<Edit> = Vec::with_capacity(edits.len());
+    for e in edits {
+        match out.last_mut() {
+            Some(last) if last.is_insert() && e.is_insert() && last.start == e.start => {
+                last.content.push_str(&e.content);
+            }
+            _ => out.push(e),
+        }
+    }
+    out
+}
 
 /// Apply non-conflicting edits in one pass. Bytes outside the edited ranges
 /// are copied unchanged.
@@ -276,6 +298,25 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out, "HELLO, worl");
+    }
+
+    fn fix(edits: Vec<Edit>) -> Fix {
+        Fix::new("t", Applicability::Safe, edits, Vec::new())
+    }
+
+    #[test]
+    fn fixes_inserting_at_one_point_stack_in_their_order() {
+        let a = fix(vec![Edit::insert(3, "A\n")]);
+        let b = fix(vec![Edit::insert(3, "B\n"), Edit::replace(0..1, "X")]);
+        assert!(!a.conflicts_with(&b));
+        let edits = combine(&[&a, &b]);
+        assert_eq!(apply_edits("abc\ndef", &edits).unwrap(), "XbcA\nB\n\ndef");
+        let edits = combine(&[&b, &a]);
+        assert_eq!(apply_edits("abc\ndef", &edits).unwrap(), "XbcB\nA\n\ndef");
+        // An insert inside another fix's replacement still conflicts.
+        let c = fix(vec![Edit::replace(2..5, "zz")]);
+        assert!(c.conflicts_with(&a) && a.conflicts_with(&c));
+        assert!(!c.conflicts_with(&fix(vec![Edit::insert(5, "q")])));
     }
 
     #[test]

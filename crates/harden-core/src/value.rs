@@ -133,11 +133,15 @@ pub fn nested(keys: &[&str], value: Value) -> Value {
 
 /// Apply the changes in order to a copy of `value`.
 pub fn apply_changes(value: &Value, changes: &[Change]) -> Result<Value, ChangeError> {
-    let mut out = value.clone();
+    apply_changes_to(value.clone(), changes)
+}
+
+/// [`apply_changes`] on a value the caller gives up.
+pub fn apply_changes_to(mut value: Value, changes: &[Change]) -> Result<Value, ChangeError> {
     for change in changes {
-        apply_one(&mut out, change)?;
+        apply_one(&mut value, change)?;
     }
-    Ok(out)
+    Ok(value)
 }
 
 fn apply_one(root: &mut Value, change: &Change) -> Result<(), ChangeError> {

@@ -3,7 +3,9 @@
 //! file. The root is found from canonical paths, never from the spelling of
 //! an argument, so a committed symlink cannot move it.
 
+use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{OnceLock, RwLock};
 
 use crate::FileError;
 
@@ -48,13 +50,69 @@ pub fn lexical_clean(path: &Path) -> PathBuf {
     out
 }
 
+/// The working directory, asked once: harden never changes it.
+fn cwd() -> &'static Path {
+    static CWD: OnceLock<PathBuf> = OnceLock::new();
+    CWD.get_or_init(|| std::env::current_dir().unwrap_or_default())
+}
+
 fn absolute(path: &Path) -> PathBuf {
     if path.is_absolute() {
         lexical_clean(path)
     } else {
-        let cwd = std::env::current_dir().unwrap_or_default();
-        lexical_clean(&cwd.join(path))
+        lexical_clean(&cwd().join(path))
     }
+}
+
+/// Directories found canonical (no symlink on the way) in this run: a path
+/// in one of them resolves with one `lstat` of its last component instead
+/// of a `readlink` per component.
+fn canonical_dirs() -> &'static RwLock<HashSet<PathBuf>> {
+    static DIRS: OnceLock<RwLock<HashSet<PathBuf>>> = OnceLock::new();
+    DIRS.get_or_init(Default::default)
+}
+
+fn known_canonical(dir: &Path) -> bool {
+    canonical_dirs().read().is_ok_and(|dirs| dirs.contains(dir))
+}
+
+fn remember_canonical(dir: &Path) {
+    if let Ok(mut dirs) = canonical_dirs().write() {
+        dirs.insert(dir.to_path_buf());
+    }
+}
+
+/// Whether no directory of `abs` below `root` is a symlink, looked at with
+/// one `lstat` for each directory not seen before; `abs` itself is the
+/// caller's to look at.
+fn spelled_canonical(abs: &Path, root: &Path) -> bool {
+    if !abs.starts_with(root) {
+        return false;
+    }
+    let mut unseen: Vec<&Path> = Vec::new();
+    for dir in abs.ancestors().skip(1) {
+        if dir == root || known_canonical(dir) {
+            break;
+        }
+        unseen.push(dir);
+    }
+    for dir in unseen.into_iter().rev() {
+        match std::fs::symlink_metadata(dir) {
+            Ok(m) if m.is_dir() => remember_canonical(dir),
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// Whether `path` is a regular file, not a symlink, under `root`: what
+/// discovery processes, and never a FIFO or device that would block.
+pub fn is_plain_file(path: &Path, root: &Path) -> bool {
+    let abs = absolute(path);
+    let Ok(meta) = std::fs::symlink_metadata(&abs) else {
+        return false;
+    };
+    meta.is_file() && (spelled_canonical(&abs, root) || resolve_within(&abs, root).is_ok())
 }
 
 /// The canonical path of `path` if it lies under the canonical `root`,
@@ -76,11 +134,19 @@ pub fn resolve_within(path: &Path, root: &Path) -> Result<PathBuf, Refusal> {
     }
     // Nothing there (the usual answer for a compose file name looked
     // for): one stat instead of a readlink per path component.
-    if std::fs::symlink_metadata(&abs).is_err() {
+    let Ok(meta) = std::fs::symlink_metadata(&abs) else {
         return Err(Refusal::Missing);
+    };
+    if !meta.file_type().is_symlink() && spelled_canonical(&abs, root) {
+        return Ok(abs);
     }
     match std::fs::canonicalize(&abs) {
-        Ok(real) if real.starts_with(root) => Ok(real),
+        Ok(real) if real.starts_with(root) => {
+            if let Some(dir) = real.parent() {
+                remember_canonical(dir);
+            }
+            Ok(real)
+        }
         Ok(_) => Err(Refusal::Outside),
         Err(_) => {
             // A dangling link inside the root is as good as outside: where
@@ -123,11 +189,7 @@ fn libc_flags() -> i32 {
 
 /// The first component of `path` below `root` that is a symlink.
 pub(crate) fn link_below(path: &Path, root: &Path) -> Option<PathBuf> {
-    let abs = if path.is_absolute() {
-        lexical_clean(path)
-    } else {
-        lexical_clean(&std::env::current_dir().ok()?.join(path))
-    };
+    let abs = absolute(path);
     let rel = abs.strip_prefix(root).ok()?;
     let mut walked = root.to_path_buf();
     for c in rel.components() {

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use harden_core::{
-    apply_changes, apply_edits, Applicability, Change, Document, Finding, LineCol, LineEnding,
-    NewFile, ParseError, SourceText,
+    apply_changes_to, apply_edits, combine, Applicability, Change, Document, Finding, Fix, LineCol,
+    LineEnding, NewFile, ParseError, SourceText,
 };
 
 use crate::locate;
@@ -70,11 +70,11 @@ fn key(f: &Finding) -> Key {
 /// and one by one only when together they fail.
 pub(crate) fn run<D: Document>(
     eager: bool,
-    text: &str,
+    mut doc: D,
     check: &dyn Fn(&D, &[&str]) -> Vec<Finding>,
     decide: &mut dyn FnMut(&Finding, &str, &str) -> Decision,
 ) -> Result<FileOutcome, ParseError> {
-    let mut doc = D::parse(text)?;
+    let text = &doc.text().to_string();
     let mut findings = check(&doc, ALL);
     locate(&mut findings, text);
     let mut fixable = findings.iter().filter(|f| f.fix.is_some());
@@ -177,11 +177,9 @@ pub(crate) fn run<D: Document>(
         if accepted.is_empty() {
             continue;
         }
-        let all_edits: Vec<_> = accepted
-            .iter()
-            .flat_map(|(f, _, _)| f.fix.as_ref().expect("has fix").edits.iter().cloned())
-            .collect();
         let group: Vec<&Finding> = accepted.iter().map(|(f, _, _)| *f).collect();
+        let fixes: Vec<&Fix> = group.iter().filter_map(|f| f.fix.as_ref()).collect();
+        let all_edits = combine(&fixes);
         let merged = apply_edits(&current, &all_edits)
             .map_err(|e| e.to_string())
             .and_then(|t| verify(&doc, &findings, &t, &group, check).map(|d| (t, d)));
@@ -276,8 +274,9 @@ fn verify<D: Document>(
                 .unwrap_or_default()
         })
         .collect();
-    let expected = apply_changes(&before.value(), &changes).map_err(|e| e.to_string())?;
-    if expected != after_doc.value() {
+    let expected =
+        apply_changes_to(before.value_cow().into_owned(), &changes).map_err(|e| e.to_string())?;
+    if expected != *after_doc.value_cow() {
         return Err("the fixed file's value differs from the intended change".into());
     }
     let (s0, s1) = (SourceText::of(before.text()), SourceText::of(after));

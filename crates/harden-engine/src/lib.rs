@@ -259,10 +259,10 @@ fn process_kind(
                 };
                 run_rules(&rules, only, &cx)
             };
-            run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
+            run_checked::<JsoncDoc>(display_path, text, settings, &admit_any, &check, decide)
         }
         FileKind::Compose => {
-            services_within_limit(display_path, text)?;
+            let within_limit = |doc: &YamlDoc| services_within_limit(display_path, doc);
             let usage = links::compose_usage(Path::new(display_path), root);
             let check = |doc: &YamlDoc, only: &[&str]| {
                 let cx = ComposeCx {
@@ -272,7 +272,7 @@ fn process_kind(
                 };
                 run_rules(&rules, only, &cx)
             };
-            run_checked::<YamlDoc>(display_path, text, settings, &check, decide)
+            run_checked::<YamlDoc>(display_path, text, settings, &within_limit, &check, decide)
         }
         FileKind::Dockerfile => {
             let check = |doc: &DockerfileDoc, only: &[&str]| {
@@ -283,7 +283,7 @@ fn process_kind(
                 };
                 run_rules(&rules, only, &cx)
             };
-            run_checked::<DockerfileDoc>(display_path, text, settings, &check, decide)
+            run_checked::<DockerfileDoc>(display_path, text, settings, &admit_any, &check, decide)
         }
         FileKind::DockerDaemon => {
             let check = |doc: &JsoncDoc, only: &[&str]| {
@@ -293,7 +293,7 @@ fn process_kind(
                 };
                 run_rules(&rules, only, &cx)
             };
-            run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
+            run_checked::<JsoncDoc>(display_path, text, settings, &admit_any, &check, decide)
         }
         FileKind::ClaudeSettings => {
             let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
@@ -308,7 +308,7 @@ fn process_kind(
                 let found = run_rules(&rules, only, &cx);
                 harden_rules::claude::gate(&cx, found)
             };
-            run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
+            run_checked::<JsoncDoc>(display_path, text, settings, &admit_any, &check, decide)
         }
         FileKind::CodexConfig => {
             let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
@@ -321,7 +321,7 @@ fn process_kind(
                 };
                 run_rules(&rules, only, &cx)
             };
-            run_checked::<TomlDoc>(display_path, text, settings, &check, decide)
+            run_checked::<TomlDoc>(display_path, text, settings, &admit_any, &check, decide)
         }
         FileKind::VscodeSettings => {
             let check = |doc: &JsoncDoc, only: &[&str]| {
@@ -331,7 +331,7 @@ fn process_kind(
                 };
                 run_rules(&rules, only, &cx)
             };
-            run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
+            run_checked::<JsoncDoc>(display_path, text, settings, &admit_any, &check, decide)
         }
         FileKind::OpencodeConfig => {
             let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
@@ -344,7 +344,7 @@ fn process_kind(
                 };
                 run_rules(&rules, only, &cx)
             };
-            run_checked::<JsoncDoc>(display_path, text, settings, &check, decide)
+            run_checked::<JsoncDoc>(display_path, text, settings, &admit_any, &check, decide)
         }
         FileKind::HermesConfig => {
             let home = std::env::var_os("HOME").map(std::path::PathBuf::from);
@@ -357,18 +357,21 @@ fn process_kind(
                 };
                 run_rules(&rules, only, &cx)
             };
-            run_checked::<YamlDoc>(display_path, text, settings, &check, decide)
+            run_checked::<YamlDoc>(display_path, text, settings, &admit_any, &check, decide)
         }
     }
 }
 
+/// No limit beyond the format's own.
+fn admit_any<D>(_: &D) -> Result<(), FileError> {
+    Ok(())
+}
+
 /// A compose file with more services than harden takes is refused before
 /// any rule runs.
-fn services_within_limit(display_path: &str, text: &str) -> Result<(), FileError> {
+fn services_within_limit(display_path: &str, doc: &YamlDoc) -> Result<(), FileError> {
     use harden_core::limits::{exceeded, MAX_SERVICES};
-    let Ok(doc) = <YamlDoc as harden_core::Document>::parse(text) else {
-        return Ok(()); // the fix loop reports the parse error
-    };
+    let text = harden_core::Document::text(doc);
     let Some(services) = doc.path(&["services"]) else {
         return Ok(());
     };
@@ -412,12 +415,15 @@ fn run_checked<D: harden_core::Document>(
     display_path: &str,
     text: &str,
     settings: &Settings,
+    admit: &dyn Fn(&D) -> Result<(), FileError>,
     check_raw: &dyn Fn(&D, &[&str]) -> Vec<Finding>,
     decide: &mut dyn FnMut(&Finding, &str, &str) -> Decision,
 ) -> Result<FileOutcome, FileError> {
     let located = |e: harden_core::ParseError| FileError::new(display_path, Some(e.pos), e.message);
+    let doc = D::parse(text).map_err(located)?;
+    admit(&doc)?;
     if settings.no_ignore {
-        return fixloop::run::<D>(settings.verify_each, text, check_raw, decide).map_err(located);
+        return fixloop::run::<D>(settings.verify_each, doc, check_raw, decide).map_err(located);
     }
     let ignored_by_config = |f: &Finding| {
         settings
@@ -427,17 +433,19 @@ fn run_checked<D: harden_core::Document>(
     };
     let check = |doc: &D, only: &[&str]| {
         let (inline, _) = suppress::suppressions(doc.text());
+        let mut found = check_raw(doc, only);
+        if inline.is_empty() && settings.ignores.is_empty() {
+            return found;
+        }
         let index = LineIndex::new(doc.text());
-        check_raw(doc, only)
-            .into_iter()
-            .filter(|f| {
-                let line = index.line_col(doc.text(), f.start).line;
-                !ignored_by_config(f) && !inline.iter().any(|s| s.covers(f.rule.code, line))
-            })
-            .collect()
+        found.retain(|f| {
+            let line = index.line_col(doc.text(), f.start).line;
+            !ignored_by_config(f) && !inline.iter().any(|s| s.covers(f.rule.code, line))
+        });
+        found
     };
     let mut outcome =
-        fixloop::run::<D>(settings.verify_each, text, &check, decide).map_err(located)?;
+        fixloop::run::<D>(settings.verify_each, doc, &check, decide).map_err(located)?;
     let (inline, unreasoned) = suppress::suppressions(text);
     // What the suppressions would silence, known only from the unfiltered run.
     let raw = if inline.is_empty() {

@@ -4,14 +4,16 @@
 //! resolves its relative paths; for a devcontainer.json, the compose file
 //! that defines its service. A path that names no file has no links.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use harden_core::Document;
 use harden_jsonc::JsoncDoc;
 use harden_rules::{BuiltImage, ComposeTarget, ComposeUsage, ProjectFile};
 use harden_yaml::YamlDoc;
 
-use crate::confine::{lexical_clean, resolve_within};
+use crate::confine::{is_plain_file, lexical_clean, resolve_within};
 use crate::read_within;
 
 /// How many directories above a compose file's own devcontainer configs are
@@ -39,12 +41,6 @@ fn compose_mode(config: &Path, value: &serde_json::Value) -> Option<ComposeMode>
             .and_then(|s| s.as_str())
             .map(str::to_string),
     })
-}
-
-/// A regular file, not a symlink, under `root`: what discovery processes,
-/// and never a FIFO or device that would block or never end.
-fn is_plain_file(path: &Path, root: &Path) -> bool {
-    resolve_within(path, root).is_ok() && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
 }
 
 fn defines_service(compose: &Path, service: &str, root: &Path) -> bool {
@@ -229,6 +225,58 @@ fn add_project(usage: &mut ComposeUsage, project: &[PathBuf], me: &Path, root: &
     }
 }
 
+/// A compose-mode devcontainer config: its compose files resolved (`None`
+/// for one that is missing or outside the root) and its service.
+struct ComposeConfig {
+    path: PathBuf,
+    files: Vec<Option<PathBuf>>,
+    service: Option<String>,
+}
+
+/// Directories whose configs a run keeps; the memo starts over when full,
+/// so memory does not grow with the tree.
+const MEMO_DIRS: usize = 1024;
+
+type ConfigMemo = Mutex<HashMap<(PathBuf, PathBuf), Arc<Vec<ComposeConfig>>>>;
+
+/// The compose-mode configs in the standard places under `dir`, read once
+/// for all the compose files below it.
+fn compose_configs_in(dir: &Path, root: &Path) -> Arc<Vec<ComposeConfig>> {
+    static MEMO: OnceLock<ConfigMemo> = OnceLock::new();
+    let memo = MEMO.get_or_init(Default::default);
+    let key = (root.to_path_buf(), dir.to_path_buf());
+    if let Some(found) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        return found;
+    }
+    let mut paths = Vec::new();
+    configs_in(dir, root, &mut paths);
+    let configs: Vec<ComposeConfig> = paths
+        .into_iter()
+        .filter_map(|path| {
+            let text = read_within(&path, root, "").ok()?;
+            let mode = config_value(&text).and_then(|v| compose_mode(&path, &v))?;
+            let files = mode
+                .files
+                .iter()
+                .map(|f| resolve_within(f, root).ok())
+                .collect();
+            Some(ComposeConfig {
+                path,
+                files,
+                service: mode.service,
+            })
+        })
+        .collect();
+    let configs = Arc::new(configs);
+    if let Ok(mut m) = memo.lock() {
+        if m.len() >= MEMO_DIRS {
+            m.clear();
+        }
+        m.insert(key, configs.clone());
+    }
+    configs
+}
+
 /// What the devcontainer configs near the compose file at `path` say about it.
 pub(crate) fn compose_usage(path: &Path, root: &Path) -> ComposeUsage {
     let mut usage = ComposeUsage::default();
@@ -245,35 +293,28 @@ pub(crate) fn compose_usage(path: &Path, root: &Path) -> ComposeUsage {
             .collect();
         add_project(&mut usage, &pair, &me, root);
     }
-    let mut configs = Vec::new();
-    for dir in me
+    let mut seen: Vec<&Path> = Vec::new();
+    let near: Vec<Arc<Vec<ComposeConfig>>> = me
         .ancestors()
         .skip(1)
         .take(MAX_UP + 1)
         .take_while(|d| d.starts_with(root))
-    {
-        configs_in(dir, root, &mut configs);
-    }
-    for config in configs {
-        let Ok(text) = read_within(&config, root, "") else {
+        .map(|dir| compose_configs_in(dir, root))
+        .collect();
+    for config in near.iter().flat_map(|c| c.iter()) {
+        if seen.contains(&config.path.as_path()) {
             continue;
-        };
-        let Some(mode) = config_value(&text).and_then(|v| compose_mode(&config, &v)) else {
-            continue;
-        };
-        let canonical: Vec<Option<PathBuf>> = mode
-            .files
-            .iter()
-            .map(|f| resolve_within(f, root).ok())
-            .collect();
+        }
+        seen.push(&config.path);
+        let canonical = &config.files;
         if !canonical.iter().any(|c| c.as_deref() == Some(me.as_path())) {
             continue;
         }
         let files: Vec<PathBuf> = canonical.iter().flatten().cloned().collect();
         add_project(&mut usage, &files, &me, root);
-        if let Some(service) = mode.service {
-            if !usage.dev_services.contains(&service) {
-                usage.dev_services.push(service);
+        if let Some(service) = &config.service {
+            if !usage.dev_services.contains(service) {
+                usage.dev_services.push(service.clone());
             }
         }
         let first_dir = canonical

@@ -102,6 +102,10 @@ impl Document for YamlDoc {
     fn value(&self) -> Value {
         self.value.clone()
     }
+
+    fn value_cow(&self) -> std::borrow::Cow<'_, Value> {
+        std::borrow::Cow::Borrowed(&self.value)
+    }
 }
 
 impl YamlDoc {

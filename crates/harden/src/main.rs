@@ -433,7 +433,10 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
             false => Ok(()),
         });
         if diff.is_some() && written.is_ok() {
-            output::write_file_diff_summary(&mut std::io::stderr().lock(), path, &outcome);
+            // One write: stderr is not buffered.
+            let mut lines = Vec::new();
+            output::write_file_diff_summary(&mut lines, path, &outcome);
+            let _ = std::io::stderr().lock().write_all(&lines);
         }
         match written {
             Ok(()) => true,
