@@ -76,8 +76,15 @@ fn known_canonical(dir: &Path) -> bool {
     canonical_dirs().read().is_ok_and(|dirs| dirs.contains(dir))
 }
 
+/// Directories remembered at most; the set starts over when full, so
+/// memory does not grow with the tree.
+const MAX_KNOWN_DIRS: usize = 4096;
+
 fn remember_canonical(dir: &Path) {
     if let Ok(mut dirs) = canonical_dirs().write() {
+        if dirs.len() >= MAX_KNOWN_DIRS {
+            dirs.clear();
+        }
         dirs.insert(dir.to_path_buf());
     }
 }

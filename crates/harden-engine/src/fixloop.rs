@@ -145,8 +145,8 @@ pub(crate) fn run<D: Document>(
             // Asked one by one, a person sees only fixes that passed; by
             // policy, the pass is verified as a whole below.
             let alone_doc = if eager {
-                match verify(&doc, &findings, &alone, &[f], check) {
-                    Ok(d) => Some(d),
+                match verify(&doc, &findings, &alone, &[f], check, Only::Fixed) {
+                    Ok((d, _)) => Some(d),
                     Err(reason) => {
                         reject(&mut settled, &mut rejected, f, reason);
                         continue;
@@ -182,12 +182,15 @@ pub(crate) fn run<D: Document>(
         let all_edits = combine(&fixes);
         let merged = apply_edits(&current, &all_edits)
             .map_err(|e| e.to_string())
-            .and_then(|t| verify(&doc, &findings, &t, &group, check).map(|d| (t, d)));
+            .and_then(|t| verify(&doc, &findings, &t, &group, check, Only::All).map(|d| (t, d)));
         let mut applied_now = Vec::new();
+        // The findings on the new text, when verification found them all.
+        let mut found = None;
         match merged {
-            Ok((t, d)) => {
+            Ok((t, (d, all))) => {
                 current = t;
                 doc = d;
+                found = Some(all);
                 applied_now.extend(group.iter().map(|f| (*f).clone()));
             }
             Err(_) => {
@@ -197,7 +200,9 @@ pub(crate) fn run<D: Document>(
                 for (f, t, d) in accepted {
                     let d = match d {
                         Some(d) => Ok(d),
-                        None => verify(&doc, &findings, &t, &[f], check),
+                        None => {
+                            verify(&doc, &findings, &t, &[f], check, Only::Fixed).map(|(d, _)| d)
+                        }
                     };
                     match d {
                         Ok(d) => {
@@ -224,7 +229,7 @@ pub(crate) fn run<D: Document>(
             }
         }
         applied.extend(applied_now);
-        findings = check(&doc, ALL);
+        findings = found.unwrap_or_else(|| check(&doc, ALL));
         locate(&mut findings, &current);
     }
     // Every pass ends with `findings` checked on `doc` as it now is.
@@ -257,13 +262,24 @@ fn reject(settled: &mut HashSet<Key>, rejected: &mut Vec<Rejected>, f: &Finding,
 /// Check that `after` is `before` with exactly the fixes' changes and that
 /// their findings are gone. Findings are counted, so that of two identical
 /// findings (an item written twice) a fix for one must remove one.
+/// Which rules verification runs on the fixed text.
+#[derive(Clone, Copy)]
+enum Only {
+    /// The fixes' own: enough to see their findings gone.
+    Fixed,
+    /// All of them: the findings of the next pass come with it.
+    All,
+}
+
+/// Returns the fixed document and the findings the rules run found on it.
 fn verify<D: Document>(
     before: &D,
     before_findings: &[Finding],
     after: &str,
     fixes: &[&Finding],
     check: &dyn Fn(&D, &[&str]) -> Vec<Finding>,
-) -> Result<D, String> {
+    only: Only,
+) -> Result<(D, Vec<Finding>), String> {
     let after_doc = D::parse(after).map_err(|e| format!("the fixed text does not parse: {e}"))?;
     let changes: Vec<Change> = fixes
         .iter()
@@ -293,7 +309,10 @@ fn verify<D: Document>(
     let mut codes: Vec<&str> = fixes.iter().map(|f| f.rule.code).collect();
     codes.sort_unstable();
     codes.dedup();
-    let remaining = check(&after_doc, &codes);
+    let remaining = match only {
+        Only::Fixed => check(&after_doc, &codes),
+        Only::All => check(&after_doc, ALL),
+    };
     let count = |list: &[Finding], k: &Key| list.iter().filter(|r| key(r) == *k).count();
     for f in fixes {
         let k = key(f);
@@ -303,5 +322,5 @@ fn verify<D: Document>(
             return Err(format!("{} is still reported after its fix", f.rule.code));
         }
     }
-    Ok(after_doc)
+    Ok((after_doc, remaining))
 }

@@ -38,7 +38,7 @@ pub struct YamlDoc {
     nodes: Vec<Node>,
     root: Option<NodeId>,
     value: Value,
-    occurrences: std::collections::HashMap<NodeId, Vec<Occurrence>>,
+    occurrences: value::Occurrences,
     lines: LineIndex,
     source: SourceText,
     layout: Layout,
@@ -321,11 +321,8 @@ impl YamlDoc {
     }
 
     /// Every place a node lands in the value (see [`Occurrence`]).
-    pub fn occurrences(&self, id: NodeId) -> &[Occurrence] {
-        self.occurrences
-            .get(&self.resolve(id))
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+    pub fn occurrences(&self, id: NodeId) -> Vec<Occurrence> {
+        self.occurrences.of(&self.nodes, self.resolve(id))
     }
 
     /// The value paths at which a key added to `map` would appear: every
@@ -347,9 +344,9 @@ impl YamlDoc {
     /// Every value path at which a node itself shows up (through aliases too).
     pub fn paths_of(&self, id: NodeId) -> Vec<ValuePath> {
         self.occurrences(id)
-            .iter()
+            .into_iter()
             .filter(|o| !o.merged)
-            .map(|o| o.path.clone())
+            .map(|o| o.path)
             .collect()
     }
 

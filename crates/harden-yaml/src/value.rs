@@ -3,9 +3,9 @@
 //! keys win, then earlier merge sources), keys tagged `!reset` removed. The
 //! expansion is bounded so alias bombs end in an error.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use harden_core::ValuePath;
+use harden_core::{PathSeg, ValuePath};
 use serde_json::{Map, Number, Value};
 
 use crate::tree::{Node, NodeId, NodeKind, ScalarStyle, MAX_DEPTH};
@@ -32,29 +32,91 @@ pub struct Occurrence {
 pub(crate) struct Expanded {
     pub value: Value,
     /// Every place each node lands in the value.
-    pub occurrences: HashMap<NodeId, Vec<Occurrence>>,
+    pub occurrences: Occurrences,
+}
+
+/// One step of a value path: the key (a key node) or index under a parent step.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    Root,
+    Key { parent: u32, key: NodeId },
+    Index { parent: u32, index: u32 },
+}
+
+#[derive(Debug, Clone)]
+struct Record {
+    node: NodeId,
+    step: u32,
+    merged: bool,
+    shadowed: Vec<String>,
+}
+
+/// The places nodes land in the value, kept as a tree of path steps shared
+/// by parent and child, so that expanding costs no copy of a path per node;
+/// a node's paths are spelled out when asked for.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Occurrences {
+    steps: Vec<Step>,
+    /// Sorted by node, each node's records in the order they were found.
+    records: Vec<Record>,
+}
+
+impl Occurrences {
+    pub(crate) fn of(&self, nodes: &[Node], id: NodeId) -> Vec<Occurrence> {
+        let from = self.records.partition_point(|r| r.node < id);
+        self.records[from..]
+            .iter()
+            .take_while(|r| r.node == id)
+            .map(|r| Occurrence {
+                path: self.path(nodes, r.step),
+                shadowed: r.shadowed.clone(),
+                merged: r.merged,
+            })
+            .collect()
+    }
+
+    fn path(&self, nodes: &[Node], mut step: u32) -> ValuePath {
+        let mut segs = Vec::new();
+        loop {
+            match self.steps[step as usize] {
+                Step::Root => break,
+                Step::Key { parent, key } => {
+                    segs.push(PathSeg::Key(key_string(nodes, key).unwrap_or_default()));
+                    step = parent;
+                }
+                Step::Index { parent, index } => {
+                    segs.push(PathSeg::Index(index as usize));
+                    step = parent;
+                }
+            }
+        }
+        segs.reverse();
+        ValuePath(segs)
+    }
 }
 
 pub(crate) fn expand(nodes: &[Node], root: Option<NodeId>) -> Result<Expanded, ExpandError> {
     let mut ex = Expander {
         nodes,
         budget: MAX_EXPANDED_NODES,
-        occurrences: HashMap::new(),
+        occurrences: Occurrences {
+            steps: vec![Step::Root],
+            records: Vec::with_capacity(nodes.len()),
+        },
     };
     let value = match root {
-        Some(r) => ex.node(r, &ValuePath::root(), 0)?,
+        Some(r) => ex.node(r, 0, 0)?,
         None => Value::Null,
     };
-    Ok(Expanded {
-        value,
-        occurrences: ex.occurrences,
-    })
+    let mut occurrences = ex.occurrences;
+    occurrences.records.sort_by_key(|r| r.node);
+    Ok(Expanded { value, occurrences })
 }
 
 struct Expander<'a> {
     nodes: &'a [Node],
     budget: usize,
-    occurrences: HashMap<NodeId, Vec<Occurrence>>,
+    occurrences: Occurrences,
 }
 
 pub(crate) fn is_reset(node: &Node) -> bool {
@@ -82,15 +144,21 @@ impl Expander<'_> {
         Ok(())
     }
 
-    fn record(&mut self, id: NodeId, path: &ValuePath, shadowed: &[String], merged: bool) {
-        self.occurrences.entry(id).or_default().push(Occurrence {
-            path: path.clone(),
-            shadowed: shadowed.to_vec(),
+    fn record(&mut self, node: NodeId, step: u32, shadowed: &[String], merged: bool) {
+        self.occurrences.records.push(Record {
+            node,
+            step,
             merged,
+            shadowed: shadowed.to_vec(),
         });
     }
 
-    fn node(&mut self, id: NodeId, path: &ValuePath, depth: usize) -> Result<Value, ExpandError> {
+    fn step(&mut self, step: Step) -> u32 {
+        self.occurrences.steps.push(step);
+        (self.occurrences.steps.len() - 1) as u32
+    }
+
+    fn node(&mut self, id: NodeId, path: u32, depth: usize) -> Result<Value, ExpandError> {
         let node = &self.nodes[id.0 as usize];
         self.spend(node)?;
         if depth > MAX_DEPTH {
@@ -112,7 +180,11 @@ impl Expander<'_> {
             NodeKind::Sequence { items } => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    out.push(self.node(*item, &path.child(i), depth + 1)?);
+                    let step = self.step(Step::Index {
+                        parent: path,
+                        index: i as u32,
+                    });
+                    out.push(self.node(*item, step, depth + 1)?);
                 }
                 Ok(Value::Array(out))
             }
@@ -127,7 +199,7 @@ impl Expander<'_> {
     fn mapping(
         &mut self,
         id: NodeId,
-        path: &ValuePath,
+        path: u32,
         shadowed: &[String],
         merged: bool,
         depth: usize,
@@ -139,11 +211,17 @@ impl Expander<'_> {
         self.spend_n(node, 1 + entries.len() + shadowed.len())?;
         self.record(id, path, shadowed, merged);
         // Explicit keys (including `!reset` ones) hide merged keys.
-        let mut hidden: Vec<String> = shadowed.to_vec();
-        for e in entries {
-            let k = key_string(self.nodes, e.key);
-            if k.as_deref() != Some("<<") {
-                hidden.extend(k);
+        let merges = entries
+            .iter()
+            .any(|e| key_str(self.nodes, e.key) == Some("<<"));
+        let mut hidden: Vec<String> = Vec::new();
+        if merges {
+            hidden.extend_from_slice(shadowed);
+            for e in entries {
+                match key_str(self.nodes, e.key) {
+                    Some("<<") | None => {}
+                    Some(k) => hidden.push(k.to_string()),
+                }
             }
         }
         let mut out = Map::new();
@@ -170,7 +248,7 @@ impl Expander<'_> {
                 }
                 continue;
             }
-            if shadowed.contains(&key) {
+            if shadowed.iter().any(|s| *s == key) {
                 continue;
             }
             let value_node = resolve_alias(self.nodes, e.value);
@@ -179,7 +257,11 @@ impl Expander<'_> {
             {
                 continue;
             }
-            let v = self.node(e.value, &path.child(key.as_str()), depth + 1)?;
+            let step = self.step(Step::Key {
+                parent: path,
+                key: e.key,
+            });
+            let v = self.node(e.value, step, depth + 1)?;
             out.insert(key, v);
         }
         Ok(out)
@@ -232,9 +314,13 @@ pub(crate) fn merge_sources(nodes: &[Node], value: NodeId) -> Result<Vec<NodeId>
 
 /// The text of a scalar key (after aliases); `None` for collection keys.
 pub(crate) fn key_string(nodes: &[Node], key: NodeId) -> Option<String> {
+    key_str(nodes, key).map(str::to_string)
+}
+
+fn key_str(nodes: &[Node], key: NodeId) -> Option<&str> {
     let k = resolve_alias(nodes, key);
     match &nodes[k.0 as usize].kind {
-        NodeKind::Scalar { value, .. } => Some(value.clone()),
+        NodeKind::Scalar { value, .. } => Some(value),
         _ => None,
     }
 }
