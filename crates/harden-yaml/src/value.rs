@@ -248,7 +248,7 @@ impl Expander<'_> {
                 }
                 continue;
             }
-            if shadowed.iter().any(|s| *s == key) {
+            if shadowed.contains(&key) {
                 continue;
             }
             let value_node = resolve_alias(self.nodes, e.value);
