@@ -226,12 +226,12 @@ impl fmt::Display for EditError {
 impl std::error::Error for EditError {}
 
 /// The edits of `fixes`, taken in order, as one list for [`apply_edits`]:
-/// inserts of several fixes at one point become one insert, their texts in
-/// the order of `fixes` (what applying them one after the other at the end
-/// of the same place would give).
+/// inserts of several fixes at one point become one insert. Their texts go
+/// deepest indented first (an item appended to a block that ends there
+/// before a key added after that block), then in the order of `fixes`.
 pub fn combine(fixes: &[&Fix]) -> Vec<Edit> {
     let mut edits: Vec<Edit> = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
-    edits.sort_by_key(|e| (e.start, e.end));
+    edits.sort_by_key(|e| (e.start, e.end, std::cmp::Reverse(indent_of(&e.content))));
     let mut out: Vec<Edit> = Vec::with_capacity(edits.len());
     for e in edits {
         match out.last_mut() {
@@ -242,6 +242,12 @@ pub fn combine(fixes: &[&Fix]) -> Vec<Edit> {
         }
     }
     out
+}
+
+/// The indentation of the first line with text.
+fn indent_of(content: &str) -> usize {
+    let line = content.trim_start_matches(['\r', '\n']);
+    line.len() - line.trim_start_matches([' ', '\t']).len()
 }
 
 /// Apply non-conflicting edits in one pass. Bytes outside the edited ranges
@@ -313,6 +319,14 @@ mod tests {
         assert_eq!(apply_edits("abc\ndef", &edits).unwrap(), "XbcA\nB\n\ndef");
         let edits = combine(&[&b, &a]);
         assert_eq!(apply_edits("abc\ndef", &edits).unwrap(), "XbcB\nA\n\ndef");
+        // A list item appended where its list ends goes before a new key.
+        let key = fix(vec![Edit::insert(11, "  b: 1\n")]);
+        let item = fix(vec![Edit::insert(11, "    - y\n")]);
+        let edits = combine(&[&key, &item]);
+        assert_eq!(
+            apply_edits("a:\n    - x\n", &edits).unwrap(),
+            "a:\n    - x\n    - y\n  b: 1\n"
+        );
         // An insert inside another fix's replacement still conflicts.
         let c = fix(vec![Edit::replace(2..5, "zz")]);
         assert!(c.conflicts_with(&a) && a.conflicts_with(&c));

@@ -170,10 +170,18 @@ pub fn resolve_within(path: &Path, root: &Path) -> Result<PathBuf, Refusal> {
 /// Open `path` for reading, confined to `root`: a regular file, checked
 /// before it is opened (no FIFO can block the run) and again on the open
 /// handle.
-pub fn open_within(path: &Path, root: &Path) -> Result<std::fs::File, Refusal> {
+/// Returns the file with the size it had when opened.
+pub fn open_within(path: &Path, root: &Path) -> Result<(std::fs::File, u64), Refusal> {
     use std::os::unix::fs::OpenOptionsExt;
-    let real = resolve_within(path, root)?;
-    let meta = std::fs::symlink_metadata(&real).map_err(|_| Refusal::Missing)?;
+    let abs = absolute(path);
+    let meta = std::fs::symlink_metadata(&abs).map_err(|_| Refusal::Missing)?;
+    let (real, meta) = if !meta.file_type().is_symlink() && spelled_canonical(&abs, root) {
+        (abs, meta)
+    } else {
+        let real = resolve_within(&abs, root)?;
+        let meta = std::fs::symlink_metadata(&real).map_err(|_| Refusal::Missing)?;
+        (real, meta)
+    };
     if !meta.is_file() {
         return Err(Refusal::NotRegular);
     }
@@ -183,7 +191,7 @@ pub fn open_within(path: &Path, root: &Path) -> Result<std::fs::File, Refusal> {
         .open(&real)
         .map_err(|_| Refusal::NotRegular)?;
     match file.metadata() {
-        Ok(m) if m.is_file() => Ok(file),
+        Ok(m) if m.is_file() => Ok((file, m.len())),
         _ => Err(Refusal::NotRegular),
     }
 }
@@ -197,6 +205,10 @@ fn libc_flags() -> i32 {
 /// The first component of `path` below `root` that is a symlink.
 pub(crate) fn link_below(path: &Path, root: &Path) -> Option<PathBuf> {
     let abs = absolute(path);
+    let plain = std::fs::symlink_metadata(&abs).is_ok_and(|m| !m.file_type().is_symlink());
+    if plain && spelled_canonical(&abs, root) {
+        return None;
+    }
     let rel = abs.strip_prefix(root).ok()?;
     let mut walked = root.to_path_buf();
     for c in rel.components() {

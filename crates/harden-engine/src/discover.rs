@@ -161,7 +161,7 @@ fn add_referenced_files(found: &mut Vec<Discovered>, errors: &mut Vec<FileError>
     let mut extra: Vec<Discovered> = Vec::new();
     let mut known: std::collections::HashSet<PathBuf> = found
         .iter()
-        .filter_map(|f| std::fs::canonicalize(&f.path).ok())
+        .filter_map(|f| resolve_within(&f.path, &f.root).ok())
         .collect();
     for d in found.iter().filter(|d| d.kind == FileKind::Devcontainer) {
         let Ok(text) = crate::read_within(&d.path, &d.root, &d.display) else {

@@ -57,26 +57,28 @@ pub fn read_source(path: &Path, display_path: &str) -> Result<String, FileError>
         .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
         .open(path)
         .map_err(|e| err(format!("cannot read: {e}")))?;
-    read_text(file, display_path)
+    let meta = file
+        .metadata()
+        .map_err(|e| err(format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(err(Refusal::NotRegular.message().into()));
+    }
+    read_text(file, meta.len(), display_path)
 }
 
 /// Read a file of the scanned tree: confined to `root` (see
 /// [`crate::confine`]), then as [`read_source`].
 pub fn read_within(path: &Path, root: &Path, display_path: &str) -> Result<String, FileError> {
-    let file =
+    let (file, len) =
         open_within(path, root).map_err(|r| FileError::new(display_path, None, r.message()))?;
-    read_text(file, display_path)
+    read_text(file, len, display_path)
 }
 
-fn read_text(file: std::fs::File, display_path: &str) -> Result<String, FileError> {
+/// Read an open regular file of `len` bytes (a hint: the file may change).
+fn read_text(file: std::fs::File, len: u64, display_path: &str) -> Result<String, FileError> {
     let err = |pos, msg: String| FileError::new(display_path, pos, msg);
-    let meta = file
-        .metadata()
-        .map_err(|e| err(None, format!("cannot read: {e}")))?;
-    if !meta.is_file() {
-        return Err(err(None, Refusal::NotRegular.message().into()));
-    }
-    let mut bytes = Vec::new();
+    // Room for all of it and the end of file: two reads, not a dozen.
+    let mut bytes = Vec::with_capacity(len.min(MAX_FILE_BYTES) as usize + 1);
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| err(None, format!("cannot read: {e}")))?;
