@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use crate::text::ParseError;
+use crate::text::{ParseError, SourceText};
 
 /// A parsed file that keeps its exact text. Parsing is strict enough to
 /// serve as the validator of an edited text: whatever `parse` accepts, the
@@ -19,6 +19,11 @@ pub trait Document: Sized {
     /// fixed text must equal this value with the fix's changes applied.
     /// Formatting, comments and quoting must not show in it.
     fn value(&self) -> Value;
+
+    /// BOM, line endings and final newline of [`text`](Self::text).
+    fn source_text(&self) -> SourceText {
+        SourceText::of(self.text())
+    }
 
     /// [`value`](Self::value), borrowed where the document keeps it.
     fn value_cow(&self) -> Cow<'_, Value> {

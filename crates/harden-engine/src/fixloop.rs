@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use harden_core::{
     apply_changes_to, apply_edits, combine, Applicability, Change, Document, Finding, Fix, LineCol,
-    LineEnding, NewFile, ParseError, SourceText,
+    LineEnding, NewFile, ParseError,
 };
 
 use crate::locate;
@@ -295,7 +295,7 @@ fn verify<D: Document>(
     if expected != *after_doc.value_cow() {
         return Err("the fixed file's value differs from the intended change".into());
     }
-    let (s0, s1) = (SourceText::of(before.text()), SourceText::of(after));
+    let (s0, s1) = (before.source_text(), after_doc.source_text());
     if s0.has_bom != s1.has_bom || s0.final_newline != s1.final_newline {
         return Err("the fix changed the BOM or the final newline".into());
     }

@@ -67,6 +67,10 @@ impl Document for JsoncDoc {
         })
     }
 
+    fn source_text(&self) -> SourceText {
+        self.source
+    }
+
     fn text(&self) -> &str {
         &self.text
     }

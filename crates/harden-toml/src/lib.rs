@@ -63,6 +63,10 @@ impl Document for TomlDoc {
         })
     }
 
+    fn source_text(&self) -> SourceText {
+        self.source
+    }
+
     fn text(&self) -> &str {
         &self.text
     }

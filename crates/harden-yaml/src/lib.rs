@@ -95,6 +95,10 @@ impl Document for YamlDoc {
         })
     }
 
+    fn source_text(&self) -> SourceText {
+        self.source
+    }
+
     fn text(&self) -> &str {
         &self.text
     }

@@ -158,10 +158,27 @@ pub fn normalize_host_path(path: &str) -> String {
 /// Whether `host` is `pattern`, inside it, or (for paths under the home
 /// directory) a directory that contains it.
 pub fn path_matches(host: &str, pattern: &str) -> bool {
-    let pattern = normalize_host_path(pattern);
-    host == pattern
-        || host.starts_with(&format!("{pattern}/"))
-        || (host.starts_with('~') && pattern.starts_with(&format!("{host}/")))
+    let normalized;
+    let pattern = if is_normal(pattern) {
+        pattern
+    } else {
+        normalized = normalize_host_path(pattern);
+        &normalized
+    };
+    host == pattern || below(host, pattern) || (host.starts_with('~') && below(pattern, host))
+}
+
+/// What [`normalize_host_path`] leaves as it is.
+fn is_normal(path: &str) -> bool {
+    path.trim() == path
+        && !path.contains('$')
+        && !path.contains("//")
+        && (path.len() <= 1 || !path.ends_with('/'))
+}
+
+/// Whether `path` lies inside the directory `dir`.
+fn below(path: &str, dir: &str) -> bool {
+    path.len() > dir.len() && path.starts_with(dir) && path.as_bytes()[dir.len()] == b'/'
 }
 
 /// A fix that makes mount items read-only: `:ro` in short syntax,
@@ -260,5 +277,9 @@ mod tests {
         assert!(path_matches("~/.config", "~/.config/gh"));
         assert!(!path_matches("/etc", "~/.ssh"));
         assert!(!path_matches("~/.sshx", "~/.ssh"));
+        // Patterns are normalized as hosts are.
+        assert!(path_matches("~/.ssh/id_rsa", "${HOME}/.ssh/"));
+        assert!(path_matches("~/.aws", " $HOME//.aws "));
+        assert!(!path_matches("~/.aws", "~/.awsx"));
     }
 }
