@@ -232,7 +232,7 @@ pub fn changed_files(files: &[(String, FileOutcome)]) -> Vec<(String, String, bo
             for n in f.fix.iter().flat_map(|x| &x.new_files) {
                 out.push((
                     harden_render::text::new_file_path(path, &n.relative_path),
-                    n.content.clone(),
+                    n.content.to_string(),
                     true,
                 ));
             }

@@ -95,7 +95,8 @@ impl fmt::Display for Applicability {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NewFile {
     pub relative_path: String,
-    pub content: String,
+    /// Shared: every fix that creates the file (a service each) holds it.
+    pub content: std::sync::Arc<str>,
 }
 
 /// The edits that resolve one finding, applied all together or not at all,

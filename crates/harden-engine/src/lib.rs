@@ -27,6 +27,7 @@ pub use write::{
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use harden_core::{FileKind, Finding, FixInputs, LineIndex, Tier};
 use harden_dockerfile::DockerfileDoc;
@@ -148,14 +149,14 @@ pub fn process_file(
     // What is on disk where each new file would go, looked at once.
     // A file has few new files (a seccomp profile of ~50 KB asked for by
     // every fix that loads it), so a list looked up without copying them.
-    type State = (String, String, Result<NewFileState, String>);
+    type State = (String, Arc<str>, Result<NewFileState, String>);
     let mut states: Vec<State> = Vec::new();
-    let mut state_of = |rel: &str, content: &str| {
+    let mut state_of = |rel: &str, content: &Arc<str>| {
         if let Some((_, _, state)) = states.iter().find(|(r, c, _)| r == rel && c == content) {
             return state.clone();
         }
         let state = new_file_state(dir, &file.root, rel, content);
-        states.push((rel.to_string(), content.to_string(), state.clone()));
+        states.push((rel.to_string(), content.clone(), state.clone()));
         state
     };
     // A fix whose new files the tree gets in the way of is never offered:

@@ -200,7 +200,7 @@ fn a_second_run_over_the_written_output_proposes_nothing() {
             for new in f.fix.iter().flat_map(|x| &x.new_files) {
                 let target = Path::new(path).parent().unwrap().join(&new.relative_path);
                 assert!(!target.exists(), "{} created twice", target.display());
-                std::fs::write(&target, &new.content).unwrap();
+                std::fs::write(&target, new.content.as_bytes()).unwrap();
                 new_files.push(
                     target
                         .strip_prefix(dir.path())

@@ -6,6 +6,7 @@
 
 use harden_profile::{Profile, SeccompSource, DOCKER_SECCOMP_DEFAULT};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 /// A profile in Docker's seccomp JSON format (the fields Docker's default uses).
@@ -176,9 +177,9 @@ pub fn generate(profile: &Profile) -> SeccompProfile {
 /// The profile as Docker's seccomp JSON, pretty-printed with a final newline.
 /// Built once per set of parameters: a run asks for it for every finding
 /// and every verification.
-pub fn profile_json(profile: &Profile) -> String {
+pub fn profile_json(profile: &Profile) -> Arc<str> {
     // What `generate` reads: the seccomp parameters and the tier-1 capabilities.
-    type Built = Vec<((harden_profile::SeccompParams, Vec<String>), String)>;
+    type Built = Vec<((harden_profile::SeccompParams, Vec<String>), Arc<str>)>;
     static BUILT: std::sync::Mutex<Built> = std::sync::Mutex::new(Vec::new());
     let key = (profile.seccomp.clone(), tier1_caps(profile));
     let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
@@ -187,6 +188,7 @@ pub fn profile_json(profile: &Profile) -> String {
     }
     let mut text = serde_json::to_string_pretty(&generate(profile)).expect("serialisable");
     text.push('\n');
+    let text: Arc<str> = text.into();
     // A few parameter sets at most in one process (tests use several).
     if built.len() >= 8 {
         built.remove(0);

@@ -270,7 +270,7 @@ pub fn apply(args: &ApplyArgs) -> u8 {
             .flat_map(|f| f.fix.iter().flat_map(|x| &x.new_files))
             .map(|n| {
                 let shown = output::new_file_path(&file.display, &n.relative_path);
-                (n.relative_path.as_str(), n.content.as_str(), shown)
+                (n.relative_path.as_str(), &*n.content, shown)
             })
             .collect();
         if !outcome.changed() && new_files.is_empty() {

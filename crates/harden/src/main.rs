@@ -449,7 +449,7 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
     harden_engine::ordered::for_each_ordered(
         &files,
         harden_engine::ordered::threads(),
-        64,
+        16,
         work,
         consume,
     );

@@ -338,15 +338,15 @@ fn sidecar_fix(cx: &ComposeCx<'_>, moving: &[Service]) -> Result<Fix, String> {
     )
     .with_new_file(NewFile {
         relative_path: params.script_file.clone(),
-        content: egress::firewall_script(params),
+        content: egress::firewall_script(params).into(),
     })
     .with_new_file(NewFile {
         relative_path: params.allowlist_file.clone(),
-        content: allowlist(cx, moving),
+        content: allowlist(cx, moving).into(),
     })
     .with_new_file(NewFile {
         relative_path: params.sidecar_dockerfile.clone(),
-        content: egress::sidecar_dockerfile(params),
+        content: egress::sidecar_dockerfile(params).into(),
     });
     Ok(fix)
 }

@@ -120,7 +120,7 @@ fn check(cx: &DevcontainerCx<'_>) -> Vec<Finding> {
     let params = &cx.profile.egress;
     let file = |name: &str, content: String| NewFile {
         relative_path: format!("{}/{name}", egress::FEATURE_DIR),
-        content,
+        content: content.into(),
     };
     let fix = Fix::new(
         format!("Add the local feature {reference}, which loads an egress firewall at start"),
