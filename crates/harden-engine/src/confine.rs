@@ -3,9 +3,9 @@
 //! file. The root is found from canonical paths, never from the spelling of
 //! an argument, so a committed symlink cannot move it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
-use std::sync::{OnceLock, RwLock};
+use std::sync::{Mutex, OnceLock, RwLock};
 
 use crate::FileError;
 
@@ -233,21 +233,14 @@ pub(crate) fn link_below(path: &Path, root: &Path) -> Option<PathBuf> {
 pub fn root_for(arg: &Path, display: &str) -> Result<PathBuf, FileError> {
     let err = |m: String| FileError::new(display, None, m);
     let abs = absolute(arg);
-    let cwd = std::env::current_dir()
-        .ok()
-        .map(|c| lexical_clean(&c))
-        .unwrap_or_default();
+    let cwd = lexical_clean(cwd());
     let meta = std::fs::symlink_metadata(&abs).map_err(|e| err(format!("cannot read: {e}")))?;
     let arg_dir = if meta.is_dir() {
         abs.clone()
     } else {
         abs.parent().map(Path::to_path_buf).unwrap_or_default()
     };
-    let git_top = arg_dir
-        .ancestors()
-        .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
-        .map(Path::to_path_buf);
-    let lexical_root = match git_top {
+    let lexical_root = match git_top(&arg_dir) {
         Some(top) => top,
         None if abs.starts_with(&cwd) => cwd,
         None => arg_dir,
@@ -259,7 +252,49 @@ pub fn root_for(arg: &Path, display: &str) -> Result<PathBuf, FileError> {
             link.display()
         )));
     }
-    std::fs::canonicalize(&lexical_root).map_err(|e| err(format!("cannot resolve the root: {e}")))
+    canonical_root(&lexical_root).map_err(|e| err(format!("cannot resolve the root: {e}")))
+}
+
+type Memo = Mutex<HashMap<PathBuf, Option<PathBuf>>>;
+
+/// What a memo keeps at most; it starts over when full.
+const MAX_MEMO: usize = 4096;
+
+fn remember(memo: &Memo, key: &Path, value: Option<PathBuf>) {
+    if let Ok(mut m) = memo.lock() {
+        if m.len() >= MAX_MEMO {
+            m.clear();
+        }
+        m.insert(key.to_path_buf(), value);
+    }
+}
+
+/// The nearest directory at or above `dir` that holds `.git`, each
+/// directory looked at once in a run (a file list names many in one tree).
+fn git_top(dir: &Path) -> Option<PathBuf> {
+    static TOPS: OnceLock<Memo> = OnceLock::new();
+    let memo = TOPS.get_or_init(Default::default);
+    if let Some(known) = memo.lock().ok().and_then(|m| m.get(dir).cloned()) {
+        return known;
+    }
+    let top = if std::fs::symlink_metadata(dir.join(".git")).is_ok() {
+        Some(dir.to_path_buf())
+    } else {
+        dir.parent().and_then(git_top)
+    };
+    remember(memo, dir, top.clone());
+    top
+}
+
+fn canonical_root(lexical: &Path) -> std::io::Result<PathBuf> {
+    static ROOTS: OnceLock<Memo> = OnceLock::new();
+    let memo = ROOTS.get_or_init(Default::default);
+    if let Some(Some(known)) = memo.lock().ok().and_then(|m| m.get(lexical).cloned()) {
+        return Ok(known);
+    }
+    let real = std::fs::canonicalize(lexical)?;
+    remember(memo, lexical, Some(real.clone()));
+    Ok(real)
 }
 
 #[cfg(test)]
@@ -302,6 +337,29 @@ mod tests {
             resolve_within(&repo.join("in.txt"), &repo),
             Ok(repo.join("in.txt"))
         );
+    }
+
+    #[test]
+    fn directories_seen_canonical_do_not_let_a_link_below_them_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(dir.path()).unwrap();
+        let repo = base.join("repo");
+        std::fs::create_dir_all(repo.join("a/b")).unwrap();
+        std::fs::create_dir_all(base.join("outside")).unwrap();
+        std::fs::write(base.join("outside/secret"), "x").unwrap();
+        std::fs::write(repo.join("a/b/in.txt"), "x").unwrap();
+        std::os::unix::fs::symlink("../../../outside", repo.join("a/b/link")).unwrap();
+        // `a` and `a/b` are remembered as canonical here.
+        assert_eq!(
+            resolve_within(&repo.join("a/b/in.txt"), &repo),
+            Ok(repo.join("a/b/in.txt"))
+        );
+        let through = repo.join("a/b/link/secret");
+        assert_eq!(resolve_within(&through, &repo), Err(Refusal::Outside));
+        assert_eq!(open_within(&through, &repo).unwrap_err(), Refusal::Outside);
+        assert!(!is_plain_file(&through, &repo));
+        assert_eq!(link_below(&through, &repo), Some(PathBuf::from("a/b/link")));
+        assert_eq!(link_below(&repo.join("a/b/in.txt"), &repo), None);
     }
 
     #[test]
