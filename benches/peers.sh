@@ -212,6 +212,9 @@ table RESULTS COUNTS: the markdown table of medians."""
 import json, os, statistics, subprocess, sys, time
 
 def measure(out, err, argv):
+    # A pause first: what the previous run left behind (a tool's exiting
+    # helper processes, writeback) is not charged to this one.
+    time.sleep(0.2)
     with open(out, "wb") as o, open(err, "ab") as e:
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=o, stderr=e)
