@@ -158,12 +158,25 @@ fn is_compose_name(name: &str) -> bool {
 /// outside the scanned root is a located error and is never read.
 fn add_referenced_files(found: &mut Vec<Discovered>, errors: &mut Vec<FileError>) {
     use harden_core::Document;
-    let mut extra: Vec<Discovered> = Vec::new();
-    let mut known: std::collections::HashSet<PathBuf> = found
-        .iter()
-        .filter_map(|f| resolve_within(&f.path, &f.root).ok())
+    let configs: Vec<usize> = (0..found.len())
+        .filter(|&i| found[i].kind == FileKind::Devcontainer)
         .collect();
-    for d in found.iter().filter(|d| d.kind == FileKind::Devcontainer) {
+    if configs.is_empty() {
+        return;
+    }
+    // The found files by the hash of their real path (a tree of 100,000
+    // files holds 100,000 hashes, not paths); a hit is confirmed on the path.
+    let keys = std::collections::hash_map::RandomState::new();
+    let hash = |p: &Path| std::hash::BuildHasher::hash_one(&keys, p);
+    let mut by_hash: std::collections::HashMap<u64, Vec<usize>> = std::collections::HashMap::new();
+    for (i, f) in found.iter().enumerate() {
+        if let Ok(real) = resolve_within(&f.path, &f.root) {
+            by_hash.entry(hash(&real)).or_default().push(i);
+        }
+    }
+    let mut extra: Vec<Discovered> = Vec::new();
+    let mut extra_real: std::collections::HashSet<PathBuf> = std::collections::HashSet::new();
+    for d in configs.iter().map(|&i| &found[i]) {
         let Ok(text) = crate::read_within(&d.path, &d.root, &d.display) else {
             continue;
         };
@@ -191,7 +204,13 @@ fn add_referenced_files(found: &mut Vec<Discovered>, errors: &mut Vec<FileError>
             match resolve_within(&path, &d.root) {
                 Ok(real) => {
                     let is_file = std::fs::symlink_metadata(&real).is_ok_and(|m| m.is_file());
-                    if is_file && known.insert(real) {
+                    let found_already = by_hash.get(&hash(&real)).is_some_and(|same| {
+                        same.iter().any(|&i| {
+                            resolve_within(&found[i].path, &found[i].root).ok().as_ref()
+                                == Some(&real)
+                        })
+                    });
+                    if is_file && !found_already && extra_real.insert(real) {
                         extra.push(Discovered {
                             display: shown(&path),
                             path: path.into_boxed_path(),
