@@ -56,7 +56,7 @@ pub struct Stream {
 }
 
 /// `"  "` per level, as `to_writer_pretty` indents.
-fn indented(value: &Value, depth: usize) -> String {
+pub(crate) fn indented(value: &Value, depth: usize) -> String {
     let text = serde_json::to_string_pretty(value).expect("a JSON value serializes");
     // A JSON text holds no raw newline inside a string: every newline is
     // layout, and nesting adds one indentation to each line.

@@ -13,14 +13,87 @@ use harden_engine::{FileError, FileOutcome};
 use serde_json::{json, Map, Value};
 
 use crate::escape::uri;
+use crate::json::indented;
 use crate::text::new_file_path;
 use crate::{rule_list, was_applied, Mode, Report};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_value(report))?;
-    writeln!(out)
+    let mut stream = Stream::start(out, report.mode, &rule_list(report), report.tool_version)?;
+    for (path, o) in report.files {
+        stream.add(out, path, o)?;
+    }
+    stream.finish(out, report.errors)
+}
+
+/// The SARIF log written as files finish: each file's results go out at
+/// once and the outcome can go; the invocation, which holds the errors,
+/// comes after the results. The layout is `serde_json`'s pretty printing.
+pub struct Stream {
+    mode: Mode,
+    rules: Vec<&'static RuleMeta>,
+    results: usize,
+}
+
+impl Stream {
+    /// Write the log's head: the tool with `rules`, the rules that run.
+    pub fn start(
+        out: &mut impl Write,
+        mode: Mode,
+        rules: &[&'static RuleMeta],
+        tool_version: &str,
+    ) -> io::Result<Stream> {
+        let head = indented(&json!({"$schema": SCHEMA, "version": "2.1.0"}), 0);
+        let tool = json!({"driver": {
+            "name": "harden",
+            "semanticVersion": tool_version,
+            "rules": rules.iter().map(|r| rule(r)).collect::<Vec<_>>(),
+        }});
+        // Everything but the closing brace, then the run opens.
+        out.write_all(&head.as_bytes()[..head.len() - 2])?;
+        out.write_all(b",\n  \"runs\": [\n    {\n      \"tool\": ")?;
+        out.write_all(indented(&tool, 3).as_bytes())?;
+        out.write_all(b",\n      \"columnKind\": \"unicodeCodePoints\",\n      \"results\": [")?;
+        Ok(Stream {
+            mode,
+            rules: rules.to_vec(),
+            results: 0,
+        })
+    }
+
+    /// Add one file's results: written now.
+    pub fn add(&mut self, out: &mut impl Write, path: &str, o: &FileOutcome) -> io::Result<()> {
+        let index = LineIndex::new(&o.original);
+        for f in &o.findings {
+            let rule_index = self.rules.iter().position(|r| r.code == f.rule.code);
+            let r = result(path, o, &index, f, rule_index, self.mode);
+            out.write_all(if self.results == 0 {
+                b"\n        "
+            } else {
+                b",\n        "
+            })?;
+            out.write_all(indented(&r, 4).as_bytes())?;
+            self.results += 1;
+        }
+        Ok(())
+    }
+
+    /// Close the log with the invocation and its notifications, `errors`.
+    pub fn finish(self, out: &mut impl Write, errors: &[FileError]) -> io::Result<()> {
+        out.write_all(if self.results == 0 {
+            b"]"
+        } else {
+            b"\n      ]"
+        })?;
+        let invocations = json!([{
+            "executionSuccessful": errors.is_empty(),
+            "toolExecutionNotifications": errors.iter().map(notification).collect::<Vec<_>>(),
+        }]);
+        out.write_all(b",\n      \"invocations\": ")?;
+        out.write_all(indented(&invocations, 3).as_bytes())?;
+        out.write_all(b"\n    }\n  ]\n}\n")
+    }
 }
 
 fn level(s: Severity) -> &'static str {
@@ -29,37 +102,6 @@ fn level(s: Severity) -> &'static str {
         Severity::Warning => "warning",
         Severity::Info => "note",
     }
-}
-
-pub fn to_value(report: &Report) -> Value {
-    let rules = rule_list(report);
-    let descriptors: Vec<Value> = rules.iter().map(|r| rule(r)).collect();
-    let mut results = Vec::new();
-    for (path, o) in report.files {
-        let index = LineIndex::new(&o.original);
-        for f in &o.findings {
-            let rule_index = rules.iter().position(|r| r.code == f.rule.code);
-            results.push(result(path, o, &index, f, rule_index, report.mode));
-        }
-    }
-    let notifications: Vec<Value> = report.errors.iter().map(notification).collect();
-    json!({
-        "$schema": SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "harden",
-                "semanticVersion": report.tool_version,
-                "rules": descriptors,
-            }},
-            "invocations": [{
-                "executionSuccessful": report.errors.is_empty(),
-                "toolExecutionNotifications": notifications,
-            }],
-            "columnKind": "unicodeCodePoints",
-            "results": results,
-        }],
-    })
 }
 
 fn rule(r: &RuleMeta) -> Value {

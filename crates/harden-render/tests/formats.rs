@@ -238,6 +238,40 @@ fn json_is_versioned_and_round_trips_edits() {
     }
 }
 
+/// The SARIF log, written file by file, is laid out as `serde_json`
+/// pretty-prints the whole, and holds every finding and error.
+#[test]
+fn streamed_sarif_is_laid_out_as_the_whole_document() {
+    for mode in [Mode::Check, Mode::Diff] {
+        let all = fixture_outcomes(mode);
+        let errors = [FileError::new(
+            "fixtures/broken.json",
+            Some(harden_core::LineCol { line: 2, col: 3 }),
+            "expected `,`",
+        )];
+        for (files, errors) in [
+            (&all[..], &errors[..]),
+            (&all[..1], &[][..]),
+            (&[][..], &errors[..]),
+            (&[][..], &[][..]),
+        ] {
+            let out = render_to_string(Format::Sarif, mode, files, errors, &[]);
+            let value: Value = serde_json::from_str(&out).expect("one JSON document");
+            let whole = format!("{}\n", serde_json::to_string_pretty(&value).unwrap());
+            assert_eq!(out, whole, "{mode:?}, {} files", files.len());
+            let run = &value["runs"][0];
+            let findings: usize = files.iter().map(|(_, o)| o.findings.len()).sum();
+            assert_eq!(run["results"].as_array().unwrap().len(), findings);
+            let notes = &run["invocations"][0]["toolExecutionNotifications"];
+            assert_eq!(notes.as_array().unwrap().len(), errors.len());
+            assert_eq!(
+                run["invocations"][0]["executionSuccessful"],
+                Value::Bool(errors.is_empty())
+            );
+        }
+    }
+}
+
 /// The JSON document, written file by file, is laid out exactly as
 /// `serde_json` pretty-prints the whole, with files, without, with errors
 /// and without; every file and finding is in it.

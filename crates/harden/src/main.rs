@@ -332,21 +332,43 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
     let interactive = std::io::stdout().is_terminal();
     let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     let text = format == harden_render::Format::Text;
-    // Text and JSON stream (text keeps only the check summary's host-root
-    // lines of a file once it is printed, JSON the findings' text); the
-    // other machine formats need every file for one document.
+    // Text, JSON, SARIF and GitHub annotations stream (text keeps only the
+    // check summary's host-root lines of a file once it is printed, JSON the
+    // findings' text); markdown needs every file for its one comment.
     let mut outcomes: Vec<(String, FileOutcome)> = Vec::new();
     let mode = match diff {
         Some(_) => harden_render::Mode::Diff,
         None => harden_render::Mode::Check,
     };
+    let rules: Vec<&'static harden_core::RuleMeta> = {
+        let mut rules: Vec<_> = settings
+            .active_rules()
+            .iter()
+            .map(|(r, _)| r.meta)
+            .collect();
+        rules.sort_by_key(|r| r.code);
+        rules
+    };
     let mut json = None;
-    if format == harden_render::Format::Json {
-        match harden_render::json::Stream::start(&mut stdout, mode, env!("CARGO_PKG_VERSION")) {
-            Ok(stream) => json = Some(stream),
-            Err(e) => return write_failed(&e),
+    let mut sarif = None;
+    let started = match format {
+        harden_render::Format::Json => {
+            harden_render::json::Stream::start(&mut stdout, mode, env!("CARGO_PKG_VERSION"))
+                .map(|s| json = Some(s))
         }
+        harden_render::Format::Sarif => harden_render::sarif::Stream::start(
+            &mut stdout,
+            mode,
+            &rules,
+            env!("CARGO_PKG_VERSION"),
+        )
+        .map(|s| sarif = Some(s)),
+        _ => Ok(()),
+    };
+    if let Err(e) = started {
+        return write_failed(&e);
     }
+    let github = format == harden_render::Format::Github;
     let mut tally = output::CheckTally::default();
     let mut summary: Vec<u8> = Vec::new();
     let mut reportable = false;
@@ -404,8 +426,22 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
             || findings
                 .iter()
                 .any(|f| f.rule.severity >= Severity::Warning);
-        if let Some(stream) = json.as_mut() {
-            return match stream.add(&mut stdout, path, &outcome) {
+        let streamed = if let Some(stream) = json.as_mut() {
+            Some(stream.add(&mut stdout, path, &outcome))
+        } else if let Some(stream) = sarif.as_mut() {
+            Some(stream.add(&mut stdout, path, &outcome))
+        } else if github {
+            Some(harden_render::github::write_file(
+                &mut stdout,
+                path,
+                &outcome,
+                mode,
+            ))
+        } else {
+            None
+        };
+        if let Some(written) = streamed {
+            return match written {
                 Ok(()) => true,
                 Err(e) => {
                     write_error = Some(e);
@@ -456,16 +492,19 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
     if let Some(e) = write_error {
         return write_failed(&e);
     }
-    if let Some(stream) = json {
-        if let Err(e) = stream.finish(&mut stdout, &problems) {
-            return write_failed(&e);
-        }
-    } else if format != harden_render::Format::Text {
-        let rules: Vec<&'static harden_core::RuleMeta> = settings
-            .active_rules()
-            .iter()
-            .map(|(r, _)| r.meta)
-            .collect();
+    let finished = if let Some(stream) = json {
+        stream.finish(&mut stdout, &problems)
+    } else if let Some(stream) = sarif {
+        stream.finish(&mut stdout, &problems)
+    } else if github {
+        harden_render::github::write_errors(&mut stdout, &problems)
+    } else {
+        Ok(())
+    };
+    if let Err(e) = finished {
+        return write_failed(&e);
+    }
+    if format == harden_render::Format::Markdown {
         let report = harden_render::Report {
             mode,
             files: &outcomes,
