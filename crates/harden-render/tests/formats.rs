@@ -238,10 +238,10 @@ fn json_is_versioned_and_round_trips_edits() {
     }
 }
 
-/// The SARIF log, written file by file, is laid out as `serde_json`
-/// pretty-prints the whole, and holds every finding and error.
-#[test]
-fn streamed_sarif_is_laid_out_as_the_whole_document() {
+/// A streamed document (`format`) in each mode, with files and errors,
+/// files only, errors only and neither: laid out exactly as `serde_json`
+/// pretty-prints the whole; `check` gets its value and the input counts.
+fn streamed_as_whole(format: Format, check: impl Fn(&Value, usize, usize, usize)) {
     for mode in [Mode::Check, Mode::Diff] {
         let all = fixture_outcomes(mode);
         let errors = [FileError::new(
@@ -255,49 +255,35 @@ fn streamed_sarif_is_laid_out_as_the_whole_document() {
             (&[][..], &errors[..]),
             (&[][..], &[][..]),
         ] {
-            let out = render_to_string(Format::Sarif, mode, files, errors, &[]);
+            let out = render_to_string(format, mode, files, errors, &[]);
             let value: Value = serde_json::from_str(&out).expect("one JSON document");
             let whole = format!("{}\n", serde_json::to_string_pretty(&value).unwrap());
-            assert_eq!(out, whole, "{mode:?}, {} files", files.len());
-            let run = &value["runs"][0];
+            assert_eq!(out, whole, "{format:?} {mode:?}, {} files", files.len());
             let findings: usize = files.iter().map(|(_, o)| o.findings.len()).sum();
-            assert_eq!(run["results"].as_array().unwrap().len(), findings);
-            let notes = &run["invocations"][0]["toolExecutionNotifications"];
-            assert_eq!(notes.as_array().unwrap().len(), errors.len());
-            assert_eq!(
-                run["invocations"][0]["executionSuccessful"],
-                Value::Bool(errors.is_empty())
-            );
+            check(&value, files.len(), findings, errors.len());
         }
     }
 }
 
-/// The JSON document, written file by file, is laid out exactly as
-/// `serde_json` pretty-prints the whole, with files, without, with errors
-/// and without; every file and finding is in it.
+/// The SARIF log holds every finding and error.
+#[test]
+fn streamed_sarif_is_laid_out_as_the_whole_document() {
+    streamed_as_whole(Format::Sarif, |value, _, findings, errors| {
+        let run = &value["runs"][0];
+        assert_eq!(run["results"].as_array().unwrap().len(), findings);
+        let invocation = &run["invocations"][0];
+        let notes = &invocation["toolExecutionNotifications"];
+        assert_eq!(notes.as_array().unwrap().len(), errors);
+        assert_eq!(invocation["executionSuccessful"], Value::Bool(errors == 0));
+    });
+}
+
+/// The JSON document holds every file, finding and error.
 #[test]
 fn streamed_json_is_laid_out_as_the_whole_document() {
-    for mode in [Mode::Check, Mode::Diff] {
-        let all = fixture_outcomes(mode);
-        let errors = [FileError::new(
-            "fixtures/broken.json",
-            Some(harden_core::LineCol { line: 2, col: 3 }),
-            "expected `,`",
-        )];
-        for (files, errors) in [
-            (&all[..], &errors[..]),
-            (&all[..1], &[][..]),
-            (&[][..], &errors[..]),
-            (&[][..], &[][..]),
-        ] {
-            let out = render_to_string(Format::Json, mode, files, errors, &[]);
-            let value: Value = serde_json::from_str(&out).expect("one JSON document");
-            let whole = format!("{}\n", serde_json::to_string_pretty(&value).unwrap());
-            assert_eq!(out, whole, "{mode:?}, {} files", files.len());
-            assert_eq!(value["files"].as_array().unwrap().len(), files.len());
-            let findings: usize = files.iter().map(|(_, o)| o.findings.len()).sum();
-            assert_eq!(value["findings"].as_array().unwrap().len(), findings);
-            assert_eq!(value["errors"].as_array().unwrap().len(), errors.len());
-        }
-    }
+    streamed_as_whole(Format::Json, |value, files, findings, errors| {
+        assert_eq!(value["files"].as_array().unwrap().len(), files);
+        assert_eq!(value["findings"].as_array().unwrap().len(), findings);
+        assert_eq!(value["errors"].as_array().unwrap().len(), errors);
+    });
 }
