@@ -259,9 +259,6 @@ fn reject(settled: &mut HashSet<Key>, rejected: &mut Vec<Rejected>, f: &Finding,
     });
 }
 
-/// Check that `after` is `before` with exactly the fixes' changes and that
-/// their findings are gone. Findings are counted, so that of two identical
-/// findings (an item written twice) a fix for one must remove one.
 /// Which rules verification runs on the fixed text.
 #[derive(Clone, Copy)]
 enum Only {
@@ -271,7 +268,10 @@ enum Only {
     All,
 }
 
-/// Returns the fixed document and the findings the rules run found on it.
+/// Check that `after` is `before` with exactly the fixes' changes and that
+/// their findings are gone. Findings are counted, so that of two identical
+/// findings (an item written twice) a fix for one must remove one. Returns
+/// the fixed document and the findings of the rules `only` names on it.
 fn verify<D: Document>(
     before: &D,
     before_findings: &[Finding],
