@@ -168,7 +168,9 @@ fn default_project(dir: &Path, root: &Path) -> Option<[PathBuf; 2]> {
             .map(|n| dir.join(n))
             .find(|p| is_plain_file(p, root))
     };
-    Some([first(&BASE_NAMES)?, first(&OVERRIDE_NAMES)?])
+    // Most folders have no override: looked for first, it settles them.
+    let over = first(&OVERRIDE_NAMES)?;
+    Some([first(&BASE_NAMES)?, over])
 }
 
 /// The services `path` defines and the keys each sets.
