@@ -26,7 +26,7 @@ use harden_profile::Profile;
     version,
     about = "Harden the places where AI coding agents run",
     long_about = None,
-    after_help = "Exit codes:\n  0  nothing to report (also when the reader of the output goes away)\n  1  findings, or fixes to show or left to apply\n  2  a usage, parse or I/O error; the other files are still processed\n\nErrors read `path:line:col: message` on stderr.\n\nFiles are processed on all cores (HARDEN_THREADS=N to set how many); output comes in the order the files were found."
+    after_help = "Exit codes:\n  0  nothing to report (also when the reader of the output goes away)\n  1  findings, or fixes to show or left to apply\n  2  a usage, parse or I/O error; the other files are still processed\n\nErrors read `path:line:col: message` on stderr.\n\nFiles are processed on all cores (--threads N or HARDEN_THREADS=N to set how many); output comes in the order the files were found."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -106,6 +106,23 @@ struct CheckArgs {
     run: RunArgs,
     #[command(flatten)]
     format: FormatArg,
+    #[command(flatten)]
+    threads: ThreadsArg,
+}
+
+#[derive(clap::Args)]
+struct ThreadsArg {
+    /// How many files are processed at once; the output is the same for
+    /// any number. [default: HARDEN_THREADS, else the number of cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+}
+
+impl ThreadsArg {
+    fn count(&self) -> usize {
+        self.threads
+            .map_or_else(harden_engine::ordered::threads, usize::from)
+    }
 }
 
 #[derive(clap::Args)]
@@ -125,6 +142,8 @@ struct DiffArgs {
     run: RunArgs,
     #[command(flatten)]
     format: FormatArg,
+    #[command(flatten)]
+    threads: ThreadsArg,
     /// Which fixes the diff includes: only safe ones, or unsafe ones too.
     #[arg(long, value_enum, default_value_t = FixLevel::Unsafe)]
     fixes: FixLevel,
@@ -162,8 +181,13 @@ fn main() -> ExitCode {
     harden_core::panic::install_quiet_hook();
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Check(args) => run(&args.run, None, args.format.format),
-        Command::Diff(args) => run(&args.run, Some(args.fixes), args.format.format),
+        Command::Check(args) => run(&args.run, None, args.format.format, args.threads.count()),
+        Command::Diff(args) => run(
+            &args.run,
+            Some(args.fixes),
+            args.format.format,
+            args.threads.count(),
+        ),
         Command::Apply(args) => apply::apply(&args),
         Command::Bot(args) => bot::bot(&args),
         Command::Rule { code } => rule_doc(&code),
@@ -308,7 +332,12 @@ fn parse_sha256(s: &str) -> Result<(String, String), String> {
     Ok((url.to_string(), hex.to_ascii_lowercase()))
 }
 
-fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) -> u8 {
+fn run(
+    args: &RunArgs,
+    diff: Option<FixLevel>,
+    format: harden_render::Format,
+    threads: usize,
+) -> u8 {
     let settings = match settings_from(args) {
         Ok(s) => s,
         Err(e) => {
@@ -482,13 +511,7 @@ fn run(args: &RunArgs, diff: Option<FixLevel>, format: harden_render::Format) ->
             }
         }
     };
-    harden_engine::ordered::for_each_ordered(
-        &files,
-        harden_engine::ordered::threads(),
-        16,
-        work,
-        consume,
-    );
+    harden_engine::ordered::for_each_ordered(&files, threads, 16, work, consume);
     if let Some(e) = write_error {
         return write_failed(&e);
     }

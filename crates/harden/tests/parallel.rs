@@ -71,3 +71,32 @@ fn output_is_the_same_on_one_and_several_threads() {
         }
     }
 }
+
+/// `--threads` is taken (an unknown flag would end in a usage error) and
+/// leaves the output as it is; zero is refused. How many threads ran does
+/// not show in the output, by design.
+#[test]
+fn the_threads_flag_gives_the_same_output() {
+    let args = ["diff", "--tier", "4", "--no-config", "tests/fixtures"];
+    let one = run("1", &args);
+    for threads in ["1", "3"] {
+        let mut with_flag = args.to_vec();
+        with_flag.extend(["--threads", threads]);
+        let flagged = run("2", &with_flag);
+        assert_eq!(
+            one.status.code(),
+            flagged.status.code(),
+            "--threads {threads}"
+        );
+        assert!(
+            one.stdout == flagged.stdout,
+            "--threads {threads}: stdout differs"
+        );
+        assert!(
+            one.stderr == flagged.stderr,
+            "--threads {threads}: stderr differs"
+        );
+    }
+    let zero = run("1", &["check", "--threads", "0", "tests/fixtures"]);
+    assert_eq!(zero.status.code(), Some(2));
+}
