@@ -17,6 +17,13 @@ fn run(threads: &str, args: &[&str]) -> Output {
         .expect("harden runs")
 }
 
+/// Exit code, stdout and stderr are byte for byte the same.
+fn assert_same(one: &Output, other: &Output, what: &str) {
+    assert_eq!(one.status.code(), other.status.code(), "{what}");
+    assert!(one.stdout == other.stdout, "{what}: stdout differs");
+    assert!(one.stderr == other.stderr, "{what}: stderr differs");
+}
+
 #[test]
 fn output_is_the_same_on_one_and_several_threads() {
     for args in [
@@ -59,15 +66,7 @@ fn output_is_the_same_on_one_and_several_threads() {
         assert!(one.stdout.len() > 1000, "{args:?}: little output");
         for threads in ["2", "5"] {
             let many = run(threads, args);
-            assert_eq!(one.status.code(), many.status.code(), "{args:?}");
-            assert!(
-                one.stdout == many.stdout,
-                "{args:?}: stdout differs on {threads} threads"
-            );
-            assert!(
-                one.stderr == many.stderr,
-                "{args:?}: stderr differs on {threads} threads"
-            );
+            assert_same(&one, &many, &format!("{args:?} on {threads} threads"));
         }
     }
 }
@@ -83,19 +82,7 @@ fn the_threads_flag_gives_the_same_output() {
         let mut with_flag = args.to_vec();
         with_flag.extend(["--threads", threads]);
         let flagged = run("2", &with_flag);
-        assert_eq!(
-            one.status.code(),
-            flagged.status.code(),
-            "--threads {threads}"
-        );
-        assert!(
-            one.stdout == flagged.stdout,
-            "--threads {threads}: stdout differs"
-        );
-        assert!(
-            one.stderr == flagged.stderr,
-            "--threads {threads}: stderr differs"
-        );
+        assert_same(&one, &flagged, &format!("--threads {threads}"));
     }
     let zero = run("1", &["check", "--threads", "0", "tests/fixtures"]);
     assert_eq!(zero.status.code(), Some(2));
