@@ -3,10 +3,10 @@
 //! file. The root is found from canonical paths, never from the spelling of
 //! an argument, so a committed symlink cannot move it.
 
-use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Mutex, OnceLock, RwLock};
+use std::sync::OnceLock;
 
+use crate::memo::Memo;
 use crate::FileError;
 
 /// Why a path may not be opened.
@@ -67,26 +67,14 @@ fn absolute(path: &Path) -> PathBuf {
 /// Directories found canonical (no symlink on the way) in this run: a path
 /// in one of them resolves with one `lstat` of its last component instead
 /// of a `readlink` per component.
-fn canonical_dirs() -> &'static RwLock<HashSet<PathBuf>> {
-    static DIRS: OnceLock<RwLock<HashSet<PathBuf>>> = OnceLock::new();
-    DIRS.get_or_init(Default::default)
-}
+static CANONICAL_DIRS: Memo<PathBuf, ()> = Memo::new(4096);
 
 fn known_canonical(dir: &Path) -> bool {
-    canonical_dirs().read().is_ok_and(|dirs| dirs.contains(dir))
+    CANONICAL_DIRS.get(dir).is_some()
 }
 
-/// Directories remembered at most; the set starts over when full, so
-/// memory does not grow with the tree.
-const MAX_KNOWN_DIRS: usize = 4096;
-
 fn remember_canonical(dir: &Path) {
-    if let Ok(mut dirs) = canonical_dirs().write() {
-        if dirs.len() >= MAX_KNOWN_DIRS {
-            dirs.clear();
-        }
-        dirs.insert(dir.to_path_buf());
-    }
+    CANONICAL_DIRS.insert(dir.to_path_buf(), ());
 }
 
 /// Whether no directory of `abs` below `root` is a symlink, looked at with
@@ -255,26 +243,11 @@ pub fn root_for(arg: &Path, display: &str) -> Result<PathBuf, FileError> {
     canonical_root(&lexical_root).map_err(|e| err(format!("cannot resolve the root: {e}")))
 }
 
-type Memo = Mutex<HashMap<PathBuf, Option<PathBuf>>>;
-
-/// What a memo keeps at most; it starts over when full.
-const MAX_MEMO: usize = 4096;
-
-fn remember(memo: &Memo, key: &Path, value: Option<PathBuf>) {
-    if let Ok(mut m) = memo.lock() {
-        if m.len() >= MAX_MEMO {
-            m.clear();
-        }
-        m.insert(key.to_path_buf(), value);
-    }
-}
-
 /// The nearest directory at or above `dir` that holds `.git`, each
 /// directory looked at once in a run (a file list names many in one tree).
 fn git_top(dir: &Path) -> Option<PathBuf> {
-    static TOPS: OnceLock<Memo> = OnceLock::new();
-    let memo = TOPS.get_or_init(Default::default);
-    if let Some(known) = memo.lock().ok().and_then(|m| m.get(dir).cloned()) {
+    static TOPS: Memo<PathBuf, Option<PathBuf>> = Memo::new(4096);
+    if let Some(known) = TOPS.get(dir) {
         return known;
     }
     let top = if std::fs::symlink_metadata(dir.join(".git")).is_ok() {
@@ -282,18 +255,17 @@ fn git_top(dir: &Path) -> Option<PathBuf> {
     } else {
         dir.parent().and_then(git_top)
     };
-    remember(memo, dir, top.clone());
+    TOPS.insert(dir.to_path_buf(), top.clone());
     top
 }
 
 fn canonical_root(lexical: &Path) -> std::io::Result<PathBuf> {
-    static ROOTS: OnceLock<Memo> = OnceLock::new();
-    let memo = ROOTS.get_or_init(Default::default);
-    if let Some(Some(known)) = memo.lock().ok().and_then(|m| m.get(lexical).cloned()) {
+    static ROOTS: Memo<PathBuf, PathBuf> = Memo::new(4096);
+    if let Some(known) = ROOTS.get(lexical) {
         return Ok(known);
     }
     let real = std::fs::canonicalize(lexical)?;
-    remember(memo, lexical, Some(real.clone()));
+    ROOTS.insert(lexical.to_path_buf(), real.clone());
     Ok(real)
 }
 

@@ -11,6 +11,7 @@ pub mod confine;
 mod discover;
 mod fixloop;
 mod links;
+mod memo;
 pub mod ordered;
 mod read;
 mod suppress;

@@ -4,9 +4,8 @@
 //! resolves its relative paths; for a devcontainer.json, the compose file
 //! that defines its service. A path that names no file has no links.
 
-use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 
 use harden_core::Document;
 use harden_jsonc::JsoncDoc;
@@ -14,6 +13,7 @@ use harden_rules::{BuiltImage, ComposeTarget, ComposeUsage, ProjectFile};
 use harden_yaml::YamlDoc;
 
 use crate::confine::{is_plain_file, lexical_clean, resolve_within};
+use crate::memo::Memo;
 use crate::read_within;
 
 /// How many directories above a compose file's own devcontainer configs are
@@ -235,19 +235,13 @@ struct ComposeConfig {
     service: Option<String>,
 }
 
-/// Directories whose configs a run keeps; the memo starts over when full,
-/// so memory does not grow with the tree.
-const MEMO_DIRS: usize = 1024;
-
-type ConfigMemo = Mutex<HashMap<(PathBuf, PathBuf), Arc<Vec<ComposeConfig>>>>;
-
 /// The compose-mode configs in the standard places under `dir`, read once
 /// for all the compose files below it.
 fn compose_configs_in(dir: &Path, root: &Path) -> Arc<Vec<ComposeConfig>> {
-    static MEMO: OnceLock<ConfigMemo> = OnceLock::new();
-    let memo = MEMO.get_or_init(Default::default);
+    type Key = (PathBuf, PathBuf);
+    static CONFIGS: Memo<Key, Arc<Vec<ComposeConfig>>> = Memo::new(1024);
     let key = (root.to_path_buf(), dir.to_path_buf());
-    if let Some(found) = memo.lock().ok().and_then(|m| m.get(&key).cloned()) {
+    if let Some(found) = CONFIGS.get(&key) {
         return found;
     }
     let mut paths = Vec::new();
@@ -270,12 +264,7 @@ fn compose_configs_in(dir: &Path, root: &Path) -> Arc<Vec<ComposeConfig>> {
         })
         .collect();
     let configs = Arc::new(configs);
-    if let Ok(mut m) = memo.lock() {
-        if m.len() >= MEMO_DIRS {
-            m.clear();
-        }
-        m.insert(key, configs.clone());
-    }
+    CONFIGS.insert(key, configs.clone());
     configs
 }
 
