@@ -9,14 +9,7 @@ use harden_core::Severity;
 use crate::escape::{workflow_data, workflow_property};
 use harden_engine::{FileError, FileOutcome};
 
-use crate::{was_applied, Mode, Report};
-
-pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    for (path, o) in report.files {
-        write_file(out, path, o, report.mode)?;
-    }
-    write_errors(out, report.errors)
-}
+use crate::{was_applied, Mode};
 
 /// One file's annotations: written as the file finishes.
 pub fn write_file(out: &mut impl Write, path: &str, o: &FileOutcome, mode: Mode) -> io::Result<()> {

@@ -7,18 +7,10 @@ use harden_engine::{FileError, FileOutcome};
 use serde_json::{json, Value};
 
 use crate::text::new_file_path;
-use crate::{file_diff, was_applied, Mode, Report};
+use crate::{file_diff, was_applied, Mode};
 
 /// The version of the JSON shape; bumped on any incompatible change.
 pub const VERSION: u64 = 1;
-
-pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    let mut stream = Stream::start(out, report.mode, report.tool_version)?;
-    for (path, o) in report.files {
-        stream.add(out, path, o)?;
-    }
-    stream.finish(out, report.errors)
-}
 
 fn file_entry(path: &str, o: &FileOutcome, mode: Mode) -> Value {
     json!({

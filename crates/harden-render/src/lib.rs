@@ -103,14 +103,62 @@ pub struct Report<'a> {
     pub color: bool,
 }
 
+/// A machine format written as files finish: each file's part goes out
+/// when it is added, the rest when the stream finishes.
+pub enum Stream {
+    Json(json::Stream),
+    Sarif(sarif::Stream),
+    Github(Mode),
+}
+
+impl Stream {
+    /// The stream of `format`, its head written; `None` for the formats
+    /// that need every file at once (text is printed by the caller,
+    /// markdown's comment starts with its summary).
+    pub fn start(
+        out: &mut impl Write,
+        format: Format,
+        mode: Mode,
+        rules: &[&'static RuleMeta],
+        tool_version: &str,
+    ) -> io::Result<Option<Stream>> {
+        Ok(Some(match format {
+            Format::Json => Stream::Json(json::Stream::start(out, mode, tool_version)?),
+            Format::Sarif => Stream::Sarif(sarif::Stream::start(out, mode, rules, tool_version)?),
+            Format::Github => Stream::Github(mode),
+            Format::Text | Format::Markdown => return Ok(None),
+        }))
+    }
+
+    pub fn add(&mut self, out: &mut impl Write, path: &str, o: &FileOutcome) -> io::Result<()> {
+        match self {
+            Stream::Json(s) => s.add(out, path, o),
+            Stream::Sarif(s) => s.add(out, path, o),
+            Stream::Github(mode) => github::write_file(out, path, o, *mode),
+        }
+    }
+
+    pub fn finish(self, out: &mut impl Write, errors: &[FileError]) -> io::Result<()> {
+        match self {
+            Stream::Json(s) => s.finish(out, errors),
+            Stream::Sarif(s) => s.finish(out, errors),
+            Stream::Github(_) => github::write_errors(out, errors),
+        }
+    }
+}
+
 /// Write `report` in `format`.
 pub fn render(out: &mut impl Write, format: Format, report: &Report) -> io::Result<()> {
-    match format {
-        Format::Text => text::write_report(out, report),
-        Format::Json => json::write_report(out, report),
-        Format::Sarif => sarif::write_report(out, report),
-        Format::Markdown => markdown::write_report(out, report),
-        Format::Github => github::write_report(out, report),
+    let rules = rule_list(report);
+    match Stream::start(out, format, report.mode, &rules, report.tool_version)? {
+        Some(mut stream) => {
+            for (path, o) in report.files {
+                stream.add(out, path, o)?;
+            }
+            stream.finish(out, report.errors)
+        }
+        None if format == Format::Markdown => markdown::write_report(out, report),
+        None => text::write_report(out, report),
     }
 }
 

@@ -15,17 +15,9 @@ use serde_json::{json, Map, Value};
 use crate::escape::uri;
 use crate::json::indented;
 use crate::text::new_file_path;
-use crate::{rule_list, was_applied, Mode, Report};
+use crate::{was_applied, Mode};
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-
-pub fn write_report(out: &mut impl Write, report: &Report) -> io::Result<()> {
-    let mut stream = Stream::start(out, report.mode, &rule_list(report), report.tool_version)?;
-    for (path, o) in report.files {
-        stream.add(out, path, o)?;
-    }
-    stream.finish(out, report.errors)
-}
 
 /// The SARIF log written as files finish: each file's results go out at
 /// once and the outcome can go; the invocation, which holds the errors,

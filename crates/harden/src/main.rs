@@ -378,26 +378,16 @@ fn run(
         rules.sort_by_key(|r| r.code);
         rules
     };
-    let mut json = None;
-    let mut sarif = None;
-    let started = match format {
-        harden_render::Format::Json => {
-            harden_render::json::Stream::start(&mut stdout, mode, env!("CARGO_PKG_VERSION"))
-                .map(|s| json = Some(s))
-        }
-        harden_render::Format::Sarif => harden_render::sarif::Stream::start(
-            &mut stdout,
-            mode,
-            &rules,
-            env!("CARGO_PKG_VERSION"),
-        )
-        .map(|s| sarif = Some(s)),
-        _ => Ok(()),
+    let mut stream = match harden_render::Stream::start(
+        &mut stdout,
+        format,
+        mode,
+        &rules,
+        env!("CARGO_PKG_VERSION"),
+    ) {
+        Ok(stream) => stream,
+        Err(e) => return write_failed(&e),
     };
-    if let Err(e) = started {
-        return write_failed(&e);
-    }
-    let github = format == harden_render::Format::Github;
     let mut tally = output::CheckTally::default();
     let mut summary: Vec<u8> = Vec::new();
     let mut reportable = false;
@@ -455,20 +445,7 @@ fn run(
             || findings
                 .iter()
                 .any(|f| f.rule.severity >= Severity::Warning);
-        let streamed = if let Some(stream) = json.as_mut() {
-            Some(stream.add(&mut stdout, path, &outcome))
-        } else if let Some(stream) = sarif.as_mut() {
-            Some(stream.add(&mut stdout, path, &outcome))
-        } else if github {
-            Some(harden_render::github::write_file(
-                &mut stdout,
-                path,
-                &outcome,
-                mode,
-            ))
-        } else {
-            None
-        };
+        let streamed = stream.as_mut().map(|s| s.add(&mut stdout, path, &outcome));
         if let Some(written) = streamed {
             return match written {
                 Ok(()) => true,
@@ -515,14 +492,9 @@ fn run(
     if let Some(e) = write_error {
         return write_failed(&e);
     }
-    let finished = if let Some(stream) = json {
-        stream.finish(&mut stdout, &problems)
-    } else if let Some(stream) = sarif {
-        stream.finish(&mut stdout, &problems)
-    } else if github {
-        harden_render::github::write_errors(&mut stdout, &problems)
-    } else {
-        Ok(())
+    let finished = match stream {
+        Some(stream) => stream.finish(&mut stdout, &problems),
+        None => Ok(()),
     };
     if let Err(e) = finished {
         return write_failed(&e);
