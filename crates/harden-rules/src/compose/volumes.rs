@@ -1,6 +1,8 @@
 //! Service volumes in short (`./src:/app:ro`) and long (`{type: bind, ...}`)
 //! syntax, host-path normalisation and the read-only fix.
 
+use std::borrow::Cow;
+
 use harden_core::{Applicability, Change, Fix};
 use harden_yaml::{NodeId, YamlDoc};
 use serde_json::Value;
@@ -126,7 +128,12 @@ fn looks_like_host_path(source: &str) -> bool {
 /// `~` for the home directory (`$HOME`, `${HOME}`, `${HOME:-..}`,
 /// `${localEnv:HOME}`, `${USERPROFILE}`), no trailing slash, `//` collapsed.
 pub fn normalize_host_path(path: &str) -> String {
-    let mut p = path.trim().to_string();
+    normalized(path).into_owned()
+}
+
+/// [`normalize_host_path`], borrowing `path` when it is already normal.
+fn normalized(path: &str) -> Cow<'_, str> {
+    let mut p = Cow::Borrowed(path.trim());
     for home in [
         "${localEnv:HOME}",
         "${localEnv:USERPROFILE}",
@@ -137,20 +144,24 @@ pub fn normalize_host_path(path: &str) -> String {
         "$HOME",
     ] {
         if let Some(rest) = p.strip_prefix(home) {
-            p = format!("~{rest}");
+            let home_relative = format!("~{rest}");
+            p = Cow::Owned(home_relative);
             break;
         }
     }
     if p.starts_with("${HOME:") || p.starts_with("${HOME-") {
         if let Some(end) = p.find('}') {
-            p = format!("~{}", &p[end + 1..]);
+            let home_relative = format!("~{}", &p[end + 1..]);
+            p = Cow::Owned(home_relative);
         }
     }
     while p.contains("//") {
-        p = p.replace("//", "/");
+        let collapsed = p.replace("//", "/");
+        p = Cow::Owned(collapsed);
     }
-    if p.len() > 1 {
-        p = p.trim_end_matches('/').to_string();
+    if p.len() > 1 && p.ends_with('/') {
+        let trimmed = p.trim_end_matches('/').to_string();
+        p = Cow::Owned(trimmed);
     }
     p
 }
@@ -158,22 +169,9 @@ pub fn normalize_host_path(path: &str) -> String {
 /// Whether `host` is `pattern`, inside it, or (for paths under the home
 /// directory) a directory that contains it.
 pub fn path_matches(host: &str, pattern: &str) -> bool {
-    let normalized;
-    let pattern = if is_normal(pattern) {
-        pattern
-    } else {
-        normalized = normalize_host_path(pattern);
-        &normalized
-    };
+    let pattern = normalized(pattern);
+    let pattern = pattern.as_ref();
     host == pattern || below(host, pattern) || (host.starts_with('~') && below(pattern, host))
-}
-
-/// What [`normalize_host_path`] leaves as it is.
-fn is_normal(path: &str) -> bool {
-    path.trim() == path
-        && !path.contains('$')
-        && !path.contains("//")
-        && (path.len() <= 1 || !path.ends_with('/'))
 }
 
 /// Whether `path` lies inside the directory `dir`.
