@@ -12,6 +12,22 @@ pub struct Edit {
     pub start: usize,
     pub end: usize,
     pub content: String,
+    /// Set on an insert that creates a list: where its items are.
+    #[serde(skip)]
+    pub list: Option<Box<ListSlot>>,
+}
+
+/// The items of the list an insert creates. Two inserts at one point that
+/// create the same list, alike but for their items, become one list
+/// holding the items of both (see [`combine`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ListSlot {
+    /// Names the list within one document version (its parent and key).
+    pub list: String,
+    /// The byte range of the items in the insert's content.
+    pub items: (usize, usize),
+    /// What goes between the last item and one more.
+    pub separator: String,
 }
 
 impl Edit {
@@ -20,6 +36,7 @@ impl Edit {
             start: at,
             end: at,
             content: content.into(),
+            list: None,
         }
     }
 
@@ -28,6 +45,7 @@ impl Edit {
             start: range.start,
             end: range.end,
             content: String::new(),
+            list: None,
         }
     }
 
@@ -36,6 +54,7 @@ impl Edit {
             start: range.start,
             end: range.end,
             content: content.into(),
+            list: None,
         }
     }
 
@@ -45,6 +64,44 @@ impl Edit {
 
     pub fn is_insert(&self) -> bool {
         self.start == self.end
+    }
+
+    /// This insert, marked as creating the list `list` whose items are at
+    /// `items` in its content.
+    pub fn creating_list(
+        mut self,
+        list: impl Into<String>,
+        items: Range<usize>,
+        separator: impl Into<String>,
+    ) -> Self {
+        debug_assert!(self.is_insert() && items.end <= self.content.len());
+        self.list = Some(Box::new(ListSlot {
+            list: list.into(),
+            items: (items.start, items.end),
+            separator: separator.into(),
+        }));
+        self
+    }
+
+    /// Add the items of `other`, an insert creating the same list alike, to
+    /// the list this insert creates. False, and nothing changed, otherwise.
+    fn absorb_list(&mut self, other: &Edit) -> bool {
+        let (Some(mine), Some(theirs)) = (self.list.as_deref_mut(), other.list.as_deref()) else {
+            return false;
+        };
+        let ((a0, a1), (b0, b1)) = (mine.items, theirs.items);
+        let alike = mine.list == theirs.list
+            && mine.separator == theirs.separator
+            && self.start == other.start
+            && self.content[..a0] == other.content[..b0]
+            && self.content[a1..] == other.content[b1..];
+        if !alike {
+            return false;
+        }
+        let added = format!("{}{}", mine.separator, &other.content[b0..b1]);
+        self.content.insert_str(a1, &added);
+        mine.items.1 += added.len();
+        true
     }
 
     /// Whether the two edits cannot be applied together in a well-defined order.
@@ -63,6 +120,7 @@ impl Edit {
             start: (self.start as isize + delta) as usize,
             end: (self.end as isize + delta) as usize,
             content: self.content.clone(),
+            list: self.list.clone(),
         }
     }
 }
@@ -185,7 +243,7 @@ impl Fix {
             || self
                 .changes
                 .iter()
-                .any(|a| other.changes.iter().any(|b| a.path().overlaps(b.path())))
+                .any(|a| other.changes.iter().any(|b| !a.commutes_with(b)))
             // Two fixes creating the same file alike (services loading
             // one seccomp profile) go together; the file is written once.
             || self.new_files.iter().any(|a| {
@@ -229,19 +287,38 @@ impl std::error::Error for EditError {}
 /// The edits of `fixes`, taken in order, as one list for [`apply_edits`]:
 /// inserts of several fixes at one point become one insert. Their texts go
 /// deepest indented first (an item appended to a block that ends there
-/// before a key added after that block), then in the order of `fixes`.
+/// before a key added after that block), then in the order of `fixes`;
+/// inserts creating the same list become one list (see [`ListSlot`]).
 pub fn combine(fixes: &[&Fix]) -> Vec<Edit> {
     let mut edits: Vec<Edit> = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
     edits.sort_by_key(|e| (e.start, e.end, std::cmp::Reverse(indent_of(&e.content))));
     let mut out: Vec<Edit> = Vec::with_capacity(edits.len());
-    for e in edits {
-        match out.last_mut() {
-            Some(last) if last.is_insert() && e.is_insert() && last.start == e.start => {
-                last.content.push_str(&e.content);
+    // The inserts at the point the last edit of `out` inserts at.
+    let mut point: Vec<Edit> = Vec::new();
+    let flush = |point: &mut Vec<Edit>, out: &mut Vec<Edit>| {
+        let mut pieces = point.drain(..);
+        if let Some(mut first) = pieces.next() {
+            for piece in pieces {
+                first.content.push_str(&piece.content);
             }
-            _ => out.push(e),
+            first.list = None;
+            out.push(first);
+        }
+    };
+    for e in edits {
+        if !e.is_insert() {
+            flush(&mut point, &mut out);
+            out.push(e);
+            continue;
+        }
+        if point.first().is_some_and(|p| p.start != e.start) {
+            flush(&mut point, &mut out);
+        }
+        if !point.iter_mut().any(|p| p.absorb_list(&e)) {
+            point.push(e);
         }
     }
+    flush(&mut point, &mut out);
     out
 }
 
@@ -332,6 +409,47 @@ mod tests {
         let c = fix(vec![Edit::replace(2..5, "zz")]);
         assert!(c.conflicts_with(&a) && a.conflicts_with(&c));
         assert!(!c.conflicts_with(&fix(vec![Edit::insert(5, "q")])));
+    }
+
+    #[test]
+    fn inserts_creating_one_list_become_one_list() {
+        let creating = |item: &str, list: &str| {
+            let content = format!("  opt:\n    - {item}\n");
+            let items = "  opt:".len().."  opt:".len() + format!("\n    - {item}").len();
+            let edit = Edit::insert(10, content).creating_list(list, items, "");
+            let change = Change::Append {
+                path: crate::ValuePath::keys(&["s", "opt"]),
+                values: vec![item.into()],
+            };
+            Fix::new("t", Applicability::Safe, vec![edit], vec![change])
+        };
+        let text = "s:\n  a: 1\n";
+        let (a, b) = (creating("x", "s:opt"), creating("y", "s:opt"));
+        let other = fix(vec![Edit::insert(10, "  b: 2\n")]);
+        assert!(!a.conflicts_with(&b));
+        let edits = combine(&[&a, &other, &b]);
+        assert_eq!(
+            apply_edits(text, &edits).unwrap(),
+            "s:\n  a: 1\n  opt:\n    - x\n    - y\n  b: 2\n"
+        );
+        // Lists that differ, or that are not marked alike, stack as before.
+        let elsewhere = creating("z", "t:opt");
+        let edits = combine(&[&a, &elsewhere]);
+        assert_eq!(
+            apply_edits(text, &edits).unwrap(),
+            "s:\n  a: 1\n  opt:\n    - x\n  opt:\n    - z\n"
+        );
+        // Setting the list conflicts with appending to it.
+        let set = Fix::new(
+            "t",
+            Applicability::Safe,
+            vec![Edit::insert(10, "  opt: []\n")],
+            vec![Change::Set {
+                path: crate::ValuePath::keys(&["s", "opt"]),
+                value: serde_json::json!([]),
+            }],
+        );
+        assert!(set.conflicts_with(&a) && a.conflicts_with(&set));
     }
 
     #[test]

@@ -16,8 +16,12 @@ pub mod value;
 
 pub use diff::{git_quote, unified_diff};
 pub use document::Document;
-pub use edit::{apply_edits, combine, Applicability, Edit, EditError, Fix, NewFile, Patch};
+pub use edit::{
+    apply_edits, combine, Applicability, Edit, EditError, Fix, ListSlot, NewFile, Patch,
+};
 pub use escape::{controls_visible, printable, printable_lines};
 pub use finding::{FileKind, Finding, FixInputs, InputRequest, RuleMeta, Severity, Tier};
 pub use text::{capability_name, LineCol, LineEnding, LineIndex, ParseError, SourceText};
-pub use value::{apply_changes, apply_changes_to, nested, Change, ChangeError, PathSeg, ValuePath};
+pub use value::{
+    appended, apply_changes, apply_changes_to, nested, Change, ChangeError, PathSeg, ValuePath,
+};

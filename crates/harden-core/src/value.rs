@@ -95,14 +95,41 @@ pub enum Change {
     Remove { path: ValuePath },
     /// Insert into an array before the index (index == len appends).
     Insert { path: ValuePath, value: Value },
+    /// Append to the end of the array at the path; an absent key becomes
+    /// an array of `values`. Appends to one array, and an append and
+    /// changes to that array's elements, give the same value in any order.
+    Append { path: ValuePath, values: Vec<Value> },
 }
 
 impl Change {
     pub fn path(&self) -> &ValuePath {
         match self {
-            Change::Set { path, .. } | Change::Remove { path } | Change::Insert { path, .. } => {
-                path
-            }
+            Change::Set { path, .. }
+            | Change::Remove { path }
+            | Change::Insert { path, .. }
+            | Change::Append { path, .. } => path,
+        }
+    }
+
+    /// Whether this change and `other` may be applied in either order with
+    /// the same result: their paths are apart, or both append to one array,
+    /// or one appends to an array whose elements the other sets or removes.
+    pub fn commutes_with(&self, other: &Change) -> bool {
+        let (a, b) = (self.path(), other.path());
+        if !a.overlaps(b) {
+            return true;
+        }
+        let element_of = |list: &ValuePath, change: &Change| {
+            matches!(change, Change::Set { .. } | Change::Remove { .. })
+                && change.path().0.len() > list.0.len()
+                && change.path().0.starts_with(&list.0)
+                && matches!(change.path().0[list.0.len()], PathSeg::Index(_))
+        };
+        match (self, other) {
+            (Change::Append { .. }, Change::Append { .. }) => a == b,
+            (Change::Append { .. }, _) => element_of(a, other),
+            (_, Change::Append { .. }) => element_of(b, self),
+            _ => false,
         }
     }
 }
@@ -137,6 +164,23 @@ pub fn apply_changes(value: &Value, changes: &[Change]) -> Result<Value, ChangeE
 }
 
 /// [`apply_changes`] on a value the caller gives up.
+/// The changes of appending `values` to the list at `path` holding `len`
+/// items. Appends to an empty list stay inserts at index 0: two of them at
+/// one point would run their first items together.
+pub fn appended(path: ValuePath, len: usize, values: Vec<Value>) -> Vec<Change> {
+    if len > 0 {
+        return vec![Change::Append { path, values }];
+    }
+    values
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| Change::Insert {
+            path: path.child(i),
+            value,
+        })
+        .collect()
+}
+
 pub fn apply_changes_to(mut value: Value, changes: &[Change]) -> Result<Value, ChangeError> {
     for change in changes {
         apply_one(&mut value, change)?;
@@ -185,6 +229,19 @@ fn apply_one(root: &mut Value, change: &Change) -> Result<(), ChangeError> {
             }
             a.insert(*i, value.clone());
         }
+        (Change::Append { values, .. }, PathSeg::Key(k), Value::Object(m)) => match m.get_mut(k) {
+            Some(Value::Array(a)) => a.extend(values.iter().cloned()),
+            Some(_) => return Err(err("appending to something that is not an array")),
+            None => {
+                m.insert(k.clone(), Value::Array(values.clone()));
+            }
+        },
+        (Change::Append { values, .. }, PathSeg::Index(i), Value::Array(a)) => {
+            match a.get_mut(*i).ok_or_else(|| err("index out of range"))? {
+                Value::Array(inner) => inner.extend(values.iter().cloned()),
+                _ => return Err(err("appending to something that is not an array")),
+            }
+        }
         _ => return Err(err("the change does not fit the value's type")),
     }
     Ok(())
@@ -197,6 +254,51 @@ mod tests {
 
     fn p(segs: &[PathSeg]) -> ValuePath {
         ValuePath(segs.to_vec())
+    }
+
+    #[test]
+    fn append_extends_or_creates_and_commutes_with_element_changes() {
+        let v = json!({"a": ["x", "y"], "s": "text"});
+        let append = |path: &[PathSeg], values: Value| Change::Append {
+            path: p(path),
+            values: values.as_array().unwrap().clone(),
+        };
+        let to_a = append(&["a".into()], json!(["z"]));
+        let to_new = append(&["n".into()], json!([1]));
+        let again_new = append(&["n".into()], json!([2]));
+        let remove_x = Change::Remove {
+            path: p(&["a".into(), 0.into()]),
+        };
+        let out = apply_changes(&v, &[to_a.clone(), to_new.clone(), again_new.clone()]).unwrap();
+        assert_eq!(out, json!({"a": ["x", "y", "z"], "s": "text", "n": [1, 2]}));
+        // Either order gives the same value for changes that commute.
+        assert!(to_a.commutes_with(&remove_x) && remove_x.commutes_with(&to_a));
+        let one = apply_changes(&v, &[to_a.clone(), remove_x.clone()]).unwrap();
+        let other = apply_changes(&v, &[remove_x.clone(), to_a.clone()]).unwrap();
+        assert_eq!(one, other);
+        assert_eq!(one, json!({"a": ["y", "z"], "s": "text"}));
+        assert!(to_new.commutes_with(&again_new));
+        // Replacing or removing the list itself, inserting at an index, or
+        // removing two elements of one list do not commute.
+        let remove_a = Change::Remove {
+            path: p(&["a".into()]),
+        };
+        let insert_end = Change::Insert {
+            path: p(&["a".into(), 2.into()]),
+            value: json!("w"),
+        };
+        let remove_y = Change::Remove {
+            path: p(&["a".into(), 1.into()]),
+        };
+        assert!(!to_a.commutes_with(&remove_a));
+        assert!(!to_a.commutes_with(&insert_end));
+        assert!(!remove_x.commutes_with(&remove_y));
+        assert!(!to_a.commutes_with(&append(&["a".into(), 0.into()], json!([1]))));
+        let e = apply_changes(&v, &[append(&["s".into()], json!([1]))]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "cannot apply change at /s: appending to something that is not an array"
+        );
     }
 
     #[test]

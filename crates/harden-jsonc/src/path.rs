@@ -65,13 +65,35 @@ impl JsoncDoc {
                 Some(m) => node = &m.value,
                 None => {
                     let nested = harden_core::nested(&keys[i + 1..], value);
-                    let edits = match layout {
+                    let mut edits = match layout {
                         Layout::Inline => self.edits().append_member(node, k, &nested),
                         Layout::Block => self.edits().append_member_block(node, k, &nested),
                     };
-                    let change = Change::Set {
-                        path: ValuePath::keys(&keys[..=i]),
-                        value: nested,
+                    let path = ValuePath::keys(&keys[..=i]);
+                    let change = match (layout, &nested, edits.as_mut_slice()) {
+                        // A new inline list another insert creating it can
+                        // join: an append that creates it (see `ListSlot`).
+                        (Layout::Inline, Value::Array(values), [edit])
+                            if !values.is_empty() && edit.is_insert() =>
+                        {
+                            let member = format!("{}: ", Value::String(k.to_string()));
+                            let rendered = crate::render_value(&nested);
+                            let at = edit.content.rfind(&format!("{member}{rendered}"));
+                            if let Some(at) = at {
+                                let items = at + member.len() + 1;
+                                let list = format!("{}:{k}", node.range.start);
+                                let end = items + rendered.len() - 2;
+                                *edit = edit.clone().creating_list(list, items..end, ", ");
+                            }
+                            Change::Append {
+                                path,
+                                values: values.clone(),
+                            }
+                        }
+                        _ => Change::Set {
+                            path,
+                            value: nested,
+                        },
                     };
                     return Some(Patch::new(edits, vec![change]));
                 }
@@ -93,19 +115,9 @@ impl JsoncDoc {
             return self.set_at(keys, Value::Array(values), layout);
         };
         let len = array.elements()?.len();
+        let edits = self.edits().append_elements(array, &values);
         let path = ValuePath::keys(keys);
-        let changes = values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| Change::Insert {
-                path: path.child(len + i),
-                value: v.clone(),
-            })
-            .collect();
-        Some(Patch::new(
-            self.edits().append_elements(array, &values),
-            changes,
-        ))
+        Some(Patch::new(edits, harden_core::appended(path, len, values)))
     }
 
     /// Append `value` to the array at `keys` unless it holds it already

@@ -212,7 +212,19 @@ impl<'d> Edits<'d> {
             .map(|(k, v)| block_entry(k, v, indent, self.doc.layout(), eol, style))
             .collect();
         let body = lines.join(&format!("{eol}{}", " ".repeat(indent)));
-        Ok(vec![self.insert_lines_after(end, indent, &body)])
+        let edit = self.insert_lines_after(end, indent, &body);
+        // One new block list: its items (each on a line of its own after
+        // `key:`) can take those of another insert creating it.
+        let edit = match new {
+            [(key, Value::Array(items))] if !items.is_empty() && body.contains(eol) => {
+                let body_at = edit.content.find(&body).expect("the insert holds the body");
+                let items_at = body_at + render_key(key, false).len() + 1;
+                let list = format!("{}:{key}", map.0);
+                edit.creating_list(list, items_at..body_at + body.len(), "")
+            }
+            _ => edit,
+        };
+        Ok(vec![edit])
     }
 
     /// Give an empty mapping value (`key:` or `key: ~`) the entries of

@@ -17,12 +17,21 @@ impl YamlDoc {
             .edits()
             .insert_entries(map, entries)
             .map_err(|e| e.to_string())?;
+        // A new list that another insert creating it can join is an append
+        // that creates it: other fixes may append to it in the same pass.
+        let joinable = edits.iter().any(|e| e.list.is_some());
         let mut changes = Vec::new();
         for (k, v) in entries {
             for path in self.paths_for_new_key(map, k) {
-                changes.push(Change::Set {
-                    path,
-                    value: v.clone(),
+                changes.push(match v {
+                    Value::Array(values) if joinable => Change::Append {
+                        path,
+                        values: values.clone(),
+                    },
+                    _ => Change::Set {
+                        path,
+                        value: v.clone(),
+                    },
                 });
             }
         }
@@ -36,15 +45,11 @@ impl YamlDoc {
             .append_items(seq, values)
             .map_err(|e| e.to_string())?;
         let len = self.items(seq).len();
-        let mut changes = Vec::new();
-        for path in self.paths_of(seq) {
-            for (i, v) in values.iter().enumerate() {
-                changes.push(Change::Insert {
-                    path: path.child(len + i),
-                    value: v.clone(),
-                });
-            }
-        }
+        let changes = self
+            .paths_of(seq)
+            .into_iter()
+            .flat_map(|path| harden_core::appended(path, len, values.to_vec()))
+            .collect();
         Ok(Patch::new(edits, changes))
     }
 

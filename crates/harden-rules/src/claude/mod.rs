@@ -233,8 +233,13 @@ pub fn strict_json(text: &str) -> Result<Value, String> {
 /// Dotted key paths a change adds (array indices skipped, object values
 /// walked), for the version check.
 fn added_keys(change: &Change, before: &Value, out: &mut Vec<String>) {
+    let list;
     let (path, value) = match change {
         Change::Set { path, value } | Change::Insert { path, value } => (path, value),
+        Change::Append { path, values } => {
+            list = Value::Array(values.clone());
+            (path, &list)
+        }
         Change::Remove { .. } => return,
     };
     let keys: Vec<&str> = path
