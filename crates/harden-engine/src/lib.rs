@@ -282,6 +282,7 @@ fn process_kind(
                     doc,
                     profile: &settings.profile,
                     inputs: &settings.inputs,
+                    shell: Default::default(),
                 };
                 run_rules(&rules, only, &cx)
             };

@@ -48,15 +48,19 @@ const NOTE: &str = "with approvals off the container is the only boundary: keep 
 
 /// The profile's flags that appear in `text` as whole words.
 fn flags_in<'p>(flags: &'p [String], text: &str) -> Vec<&'p str> {
+    if !flags.iter().any(|f| text.contains(f.as_str())) {
+        return Vec::new();
+    }
     let words: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | ';' | '(' | ')' | ','))
         .collect();
     flags
         .iter()
         .filter(|f| {
-            words
-                .iter()
-                .any(|w| w == f || w.starts_with(&format!("{f}=")))
+            words.iter().any(|w| {
+                w.strip_prefix(f.as_str())
+                    .is_some_and(|r| r.is_empty() || r.starts_with('='))
+            })
         })
         .map(String::as_str)
         .collect()

@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, FixInputs, RuleMeta, Severity, Tier};
 use harden_shell::{is_sha256, Match, MatchKind};
 
-use super::{shell_sites, stable_targets, ShellSite};
+use super::{stable_targets, ShellSite};
 use crate::{Check, DockerfileCx, RuleDef};
 
 /// The [`harden_core::InputRequest`] kind this rule asks for, by URL.
@@ -34,14 +34,14 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
         .collect();
     // (site, the matches of one URL in it, in order)
     let mut groups: Vec<(ShellSite, Vec<Match>)> = Vec::new();
-    for site in shell_sites(cx.doc) {
+    for (i, site) in cx.shell_sites().iter().enumerate() {
         let src = &site.text.text;
         if !src.contains("curl") && !src.contains("wget") {
             continue;
         }
-        let script = harden_shell::parse(src);
+        let script = cx.script(i);
         let mut by_url: Vec<Vec<Match>> = Vec::new();
-        for m in harden_shell::find(&script, src, &interpreters) {
+        for m in harden_shell::find(script, src, &interpreters) {
             match by_url.iter_mut().find(|g| g[0].url == m.url) {
                 Some(g) => g.push(m),
                 None => by_url.push(vec![m]),

@@ -2,7 +2,7 @@ use harden_core::{Applicability, Document, FileKind, Finding, Fix, RuleMeta, Sev
 use harden_dockerfile::{Args, DockerfileDoc, NewInstruction};
 use harden_shell::{normalize, program, Command, Script};
 
-use super::{final_chain_instructions, is_root_user, shell_sites};
+use super::{final_chain_instructions, is_root_user};
 use crate::{Check, DockerfileCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -70,14 +70,15 @@ fn commands(script: &Script) -> impl Iterator<Item = &Command> {
 }
 
 /// For each tool: present at the end of the build, with the instruction that put it there.
-fn tools_present(doc: &DockerfileDoc, tools: &[String]) -> Vec<(String, usize)> {
+fn tools_present(cx: &DockerfileCx<'_>, tools: &[String]) -> Vec<(String, usize)> {
+    let doc = cx.doc;
     let chain = final_chain_instructions(doc);
     let mut state: Vec<Option<usize>> = vec![None; tools.len()];
-    for site in shell_sites(doc) {
+    for (i, site) in cx.shell_sites().iter().enumerate() {
         if !chain.contains(&site.index) || !doc.instructions()[site.index].is("RUN") {
             continue;
         }
-        let script = harden_shell::parse(&site.text.text);
+        let script = cx.script(i);
         let has_rm = commands(&script).any(|c| program(c).is_some_and(|(_, n)| n == "rm"));
         for c in commands(&script) {
             let Some((at, name)) = program(c) else {
@@ -122,7 +123,7 @@ fn is_netcat(tool: &str) -> bool {
 fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let params = &cx.profile.dockerfile;
-    let present = tools_present(doc, &params.purge_binaries);
+    let present = tools_present(cx, &params.purge_binaries);
     let Some(stage) = doc.final_stage() else {
         return Vec::new();
     };

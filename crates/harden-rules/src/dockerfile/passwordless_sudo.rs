@@ -3,7 +3,7 @@ use harden_dockerfile::{heredoc_body_value, Args, LogicalText, Source};
 use harden_shell::TextEdit;
 use serde_json::Value;
 
-use super::{instruction_path, shell_sites, stable_targets};
+use super::{instruction_path, stable_targets};
 use crate::{Check, DockerfileCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -28,7 +28,7 @@ const TITLE: &str = "Remove `NOPASSWD:` so that sudo asks for a password";
 fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
     let doc = cx.doc;
     let mut out = Vec::new();
-    for site in shell_sites(doc) {
+    for site in cx.shell_sites() {
         let hits = nopasswd_all(&site.text.text, true);
         let Some(first) = hits.first() else { continue };
         let edits: Vec<TextEdit> = hits

@@ -1,7 +1,7 @@
 use harden_core::{Applicability, FileKind, Finding, RuleMeta, Severity, Tier};
 use harden_dockerfile::{Args, DockerfileDoc, NewInstruction};
 
-use super::{final_chain, final_chain_instructions, final_user, is_root_user, shell_sites};
+use super::{final_chain, final_chain_instructions, final_user, is_root_user};
 use crate::{Check, DockerfileCx, RuleDef};
 
 pub static META: RuleMeta = RuleMeta {
@@ -45,7 +45,7 @@ fn check(cx: &DockerfileCx<'_>) -> Vec<Finding> {
         ),
     };
     let finding = Finding::new(&META, range, "final-stage:USER", message);
-    let Some(user) = created_user(doc) else {
+    let Some(user) = created_user(cx) else {
         return vec![finding.with_note(
             "the file creates no non-root user: create one (`useradd -m app`) and end the final stage with `USER app`, or set `remoteUser` in devcontainer.json if the base image has one",
         )];
@@ -175,19 +175,19 @@ const VALUE_OPTIONS: &[&str] = &[
 /// The last non-root user a `RUN` of the final stage (or the stages it
 /// builds on) creates, as `USER` can name it: literally, or as `${NAME}`
 /// when the name is a variable the stage declares.
-fn created_user(doc: &DockerfileDoc) -> Option<String> {
+fn created_user(cx: &DockerfileCx<'_>) -> Option<String> {
+    let doc = cx.doc;
     let chain = final_chain_instructions(doc);
-    let sites = shell_sites(doc);
     let mut found = None;
-    for site in sites
-        .iter()
-        .filter(|s| chain.contains(&s.index) && doc.instructions()[s.index].is("RUN"))
-    {
+    for (i, site) in cx.shell_sites().iter().enumerate() {
+        if !chain.contains(&site.index) || !doc.instructions()[site.index].is("RUN") {
+            continue;
+        }
         let src = &site.text.text;
         if !src.contains("useradd") && !src.contains("adduser") {
             continue;
         }
-        let script = harden_shell::parse(src);
+        let script = cx.script(i);
         for p in &script.pipelines {
             for c in &p.commands {
                 let Some((at, name)) = harden_shell::program(c) else {
