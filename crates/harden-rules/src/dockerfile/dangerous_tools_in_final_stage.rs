@@ -79,8 +79,8 @@ fn tools_present(cx: &DockerfileCx<'_>, tools: &[String]) -> Vec<(String, usize)
             continue;
         }
         let script = cx.script(i);
-        let has_rm = commands(&script).any(|c| program(c).is_some_and(|(_, n)| n == "rm"));
-        for c in commands(&script) {
+        let has_rm = commands(script).any(|c| program(c).is_some_and(|(_, n)| n == "rm"));
+        for c in commands(script) {
             let Some((at, name)) = program(c) else {
                 continue;
             };
