@@ -23,5 +23,6 @@ pub use escape::{controls_visible, printable, printable_lines};
 pub use finding::{FileKind, Finding, FixInputs, InputRequest, RuleMeta, Severity, Tier};
 pub use text::{capability_name, LineCol, LineEnding, LineIndex, ParseError, SourceText};
 pub use value::{
-    appended, apply_changes, apply_changes_to, nested, Change, ChangeError, PathSeg, ValuePath,
+    appended, apply_changes, apply_changes_to, nested, same_value, Change, ChangeError, PathSeg,
+    ValuePath,
 };

@@ -164,6 +164,28 @@ pub fn apply_changes(value: &Value, changes: &[Change]) -> Result<Value, ChangeE
 }
 
 /// [`apply_changes`] on a value the caller gives up.
+/// `a == b` (objects compare as maps, whatever their key order), walking
+/// objects whose keys come in the same order pairwise instead of looking
+/// every key up by its hash.
+pub fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            if x.len() != y.len() {
+                return false;
+            }
+            let in_order = x.keys().zip(y.keys()).all(|(k, l)| k == l);
+            if !in_order {
+                return x == y;
+            }
+            x.values().zip(y.values()).all(|(v, w)| same_value(v, w))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same_value(v, w))
+        }
+        _ => a == b,
+    }
+}
+
 /// The changes of appending `values` to the list at `path` holding `len`
 /// items. Appends to an empty list stay inserts at index 0: two of them at
 /// one point would run their first items together.
@@ -299,6 +321,33 @@ mod tests {
             e.to_string(),
             "cannot apply change at /s: appending to something that is not an array"
         );
+    }
+
+    #[test]
+    fn same_value_is_equality() {
+        let cases = [
+            (
+                json!({"a": 1, "b": [1, {"c": 2}]}),
+                json!({"a": 1, "b": [1, {"c": 2}]}),
+            ),
+            (json!({"a": 1, "b": 2}), json!({"b": 2, "a": 1})),
+            (
+                json!({"a": {"x": 1, "y": 2}}),
+                json!({"a": {"y": 2, "x": 1}}),
+            ),
+            (json!({"a": 1, "b": 2}), json!({"a": 1, "b": 3})),
+            (json!({"a": 1}), json!({"a": 1, "b": 2})),
+            (json!({"a": 1, "b": 2}), json!({"a": 1, "c": 2})),
+            (json!([1, 2]), json!([2, 1])),
+            (json!([1, [2]]), json!([1, [2], 3])),
+            (json!(1), json!(1.0)),
+            (json!("x"), json!("x")),
+            (json!(null), json!(false)),
+        ];
+        for (a, b) in &cases {
+            assert_eq!(same_value(a, b), a == b, "{a} vs {b}");
+            assert_eq!(same_value(b, a), b == a, "{b} vs {a}");
+        }
     }
 
     #[test]

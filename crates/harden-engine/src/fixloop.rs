@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use harden_core::{
-    apply_changes_to, apply_edits, combine, Applicability, Change, Document, Finding, Fix, LineCol,
-    LineEnding, NewFile, ParseError,
+    apply_changes_to, apply_edits, combine, same_value, Applicability, Change, Document, Finding,
+    Fix, LineCol, LineEnding, NewFile, ParseError,
 };
 
 use crate::locate;
@@ -292,7 +292,7 @@ fn verify<D: Document>(
         .collect();
     let expected =
         apply_changes_to(before.value_cow().into_owned(), &changes).map_err(|e| e.to_string())?;
-    if expected != *after_doc.value_cow() {
+    if !same_value(&expected, &after_doc.value_cow()) {
         return Err("the fixed file's value differs from the intended change".into());
     }
     let (s0, s1) = (before.source_text(), after_doc.source_text());
