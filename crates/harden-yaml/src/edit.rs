@@ -177,6 +177,17 @@ impl<'d> Edits<'d> {
         map: NodeId,
         new: &[(String, Value)],
     ) -> Result<Vec<Edit>, EditError> {
+        self.insert_entries_with(map, new, &mut RenderedEntries::default())
+    }
+
+    /// [`Self::insert_entries`], taking the text of `new` from `rendered`
+    /// where it was rendered for another mapping laid out alike.
+    pub fn insert_entries_with(
+        &self,
+        map: NodeId,
+        new: &[(String, Value)],
+        rendered: &mut RenderedEntries,
+    ) -> Result<Vec<Edit>, EditError> {
         let entries = self.mapping_entries(map)?;
         let node = self.doc.node(map);
         for (key, _) in new {
@@ -207,17 +218,28 @@ impl<'d> Edits<'d> {
         } else {
             end
         });
-        let lines: Vec<String> = new
-            .iter()
-            .map(|(k, v)| block_entry(k, v, indent, self.doc.layout(), eol, style))
-            .collect();
-        let body = lines.join(&format!("{eol}{}", " ".repeat(indent)));
-        let edit = self.insert_lines_after(end, indent, &body);
+        let layout = (indent, eol, style);
+        let body = match rendered.0.iter().find(|(l, _)| *l == layout) {
+            Some((_, body)) => body,
+            None => {
+                let lines: Vec<String> = new
+                    .iter()
+                    .map(|(k, v)| block_entry(k, v, indent, self.doc.layout(), eol, style))
+                    .collect();
+                let body = lines.join(&format!("{eol}{}", " ".repeat(indent)));
+                rendered.0.push((layout, body));
+                &rendered.0.last().expect("just pushed").1
+            }
+        };
+        let edit = self.insert_lines_after(end, indent, body);
         // One new block list: its items (each on a line of its own after
         // `key:`) can take those of another insert creating it.
         let edit = match new {
             [(key, Value::Array(items))] if !items.is_empty() && body.contains(eol) => {
-                let body_at = edit.content.find(&body).expect("the insert holds the body");
+                let body_at = edit
+                    .content
+                    .find(body.as_str())
+                    .expect("the insert holds the body");
                 let items_at = body_at + render_key(key, false).len() + 1;
                 let list = format!("{}:{key}", map.0);
                 edit.creating_list(list, items_at..body_at + body.len(), "")
@@ -569,3 +591,9 @@ fn merge_adjacent(mut edits: Vec<Edit>) -> Vec<Edit> {
     }
     out
 }
+
+/// The text of one list of new entries for each indentation, line break
+/// and scalar style it was rendered with: mappings laid out alike (the
+/// services of a file) render the same entries once.
+#[derive(Debug, Default)]
+pub struct RenderedEntries(Vec<((usize, &'static str, ScalarStyle), String)>);

@@ -15,7 +15,7 @@ mod render;
 mod tree;
 mod value;
 
-pub use edit::{EditError, Edits};
+pub use edit::{EditError, Edits, RenderedEntries};
 pub use render::{needs_quotes, render_flow, render_scalar, Layout};
 pub use tree::{Entry, Node, NodeId, NodeKind, ScalarStyle};
 pub use value::{plain_value, resolve_scalar, Occurrence};

@@ -4,7 +4,7 @@
 use harden_core::{Change, Patch};
 use serde_json::Value;
 
-use crate::{NodeId, YamlDoc};
+use crate::{NodeId, RenderedEntries, YamlDoc};
 
 impl YamlDoc {
     /// Add `entries` to the mapping `map`.
@@ -13,9 +13,20 @@ impl YamlDoc {
         map: NodeId,
         entries: &[(String, Value)],
     ) -> Result<Patch, String> {
+        self.insert_entries_patch_with(map, entries, &mut RenderedEntries::default())
+    }
+
+    /// [`Self::insert_entries_patch`] for one of several mappings given the
+    /// same `entries`, which `rendered` keeps rendered.
+    pub fn insert_entries_patch_with(
+        &self,
+        map: NodeId,
+        entries: &[(String, Value)],
+        rendered: &mut RenderedEntries,
+    ) -> Result<Patch, String> {
         let edits = self
             .edits()
-            .insert_entries(map, entries)
+            .insert_entries_with(map, entries, rendered)
             .map_err(|e| e.to_string())?;
         // A new list that another insert creating it can join is an append
         // that creates it: other fixes may append to it in the same pass.

@@ -87,6 +87,7 @@ pub fn plan_add_key(
     let needing_paths: Vec<ValuePath> = needing.iter().map(Service::path).collect();
     let mut out: Vec<Planned> = Vec::new();
     let mut done: Vec<usize> = Vec::new();
+    let mut rendered = harden_yaml::RenderedEntries::default();
     for (i, svc) in needing.iter().enumerate() {
         if done.contains(&i) {
             continue;
@@ -117,7 +118,7 @@ pub fn plan_add_key(
         };
         done.extend(&group);
         let fix = doc
-            .insert_entries_patch(map, entries)
+            .insert_entries_patch_with(map, entries, &mut rendered)
             .map(harden_core::Patch::into_parts)
             .map(|(edits, changes)| Fix::new(title, applicability, edits, changes));
         let services: Vec<Service> = group.iter().map(|j| needing[*j].clone()).collect();
