@@ -13,7 +13,9 @@ fn needs_escape(c: char) -> bool {
 
 fn escape<'a>(s: &'a str, keep_breaks: &[char], break_commands: bool) -> Cow<'a, str> {
     let dangerous = |c: char| needs_escape(c) && !keep_breaks.contains(&c);
-    if !(s.contains(dangerous) || (break_commands && s.contains("::"))) {
+    // Printable ASCII and tabs need nothing but the `::` check.
+    let plain = s.bytes().all(|b| (0x20..0x7f).contains(&b) || b == b'\t');
+    if !((!plain && s.contains(dangerous)) || (break_commands && s.contains("::"))) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
