@@ -267,11 +267,7 @@ fn process_kind(
             let within_limit = |doc: &YamlDoc| services_within_limit(display_path, doc);
             let usage = links::compose_usage(Path::new(display_path), root);
             let check = |doc: &YamlDoc, only: &[&str]| {
-                let cx = ComposeCx {
-                    doc,
-                    profile: &settings.profile,
-                    usage: &usage,
-                };
+                let cx = ComposeCx::new(doc, &settings.profile, &usage);
                 run_rules(&rules, only, &cx)
             };
             run_checked::<YamlDoc>(display_path, text, settings, &within_limit, &check, decide)

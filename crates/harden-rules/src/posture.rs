@@ -446,11 +446,7 @@ mod tests {
         .unwrap();
         let profile = harden_profile::Profile::builtin();
         let usage = crate::ComposeUsage::default();
-        let all = compose(&ComposeCx {
-            doc: &doc,
-            profile: &profile,
-            usage: &usage,
-        });
+        let all = compose(&ComposeCx::new(&doc, &profile, &usage));
         let a = &all[0].1;
         assert!(a.egress_controlled && a.docker_socket && a.limits == set(&["memory"]));
         assert!(all[1].1.egress_controlled);

@@ -289,11 +289,7 @@ pub fn postures(
         FileKind::Compose => {
             let doc = harden_yaml::YamlDoc::parse(text).ok()?;
             let usage = harden_rules::ComposeUsage::default();
-            let cx = harden_rules::ComposeCx {
-                doc: &doc,
-                profile: &settings.profile,
-                usage: &usage,
-            };
+            let cx = harden_rules::ComposeCx::new(&doc, &settings.profile, &usage);
             Some(harden_rules::posture::compose(&cx))
         }
         _ => None,

@@ -106,11 +106,7 @@ mod tests {
         let mut profile = Profile::builtin();
         profile.mounts.credential_fix = credential_fix.to_string();
         let usage = super::super::ComposeUsage::default();
-        let cx = ComposeCx {
-            doc: &doc,
-            profile: &profile,
-            usage: &usage,
-        };
+        let cx = ComposeCx::new(&doc, &profile, &usage);
         check(&cx)
             .into_iter()
             .map(|f| f.fix.map_or_else(|| "no fix".into(), |x| x.title))

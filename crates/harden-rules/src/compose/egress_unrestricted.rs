@@ -468,11 +468,7 @@ mod tests {
         let doc = YamlDoc::parse(text).unwrap();
         let profile = Profile::builtin();
         let usage = ComposeUsage::default();
-        let cx = ComposeCx {
-            doc: &doc,
-            profile: &profile,
-            usage: &usage,
-        };
+        let cx = ComposeCx::new(&doc, &profile, &usage);
         match rule.check {
             Check::Compose(check) => check(&cx),
             _ => unreachable!(),

@@ -13,6 +13,19 @@ pub struct ComposeCx<'a> {
     pub profile: &'a Profile,
     /// What the dev containers that run on this file say about it.
     pub usage: &'a ComposeUsage,
+    /// [`selected`], found once for all rules.
+    selected: std::cell::OnceCell<Vec<Service>>,
+}
+
+impl<'a> ComposeCx<'a> {
+    pub fn new(doc: &'a YamlDoc, profile: &'a Profile, usage: &'a ComposeUsage) -> Self {
+        ComposeCx {
+            doc,
+            profile,
+            usage,
+            selected: std::cell::OnceCell::new(),
+        }
+    }
 }
 
 /// What the devcontainer.json files that list a compose file in
@@ -111,6 +124,10 @@ fn all_services(doc: &YamlDoc) -> Vec<Service> {
 /// under the first name, or under a dev container's service name when one
 /// of them is. Nothing else is skipped, so a dev container's service never is.
 pub fn selected(cx: &ComposeCx<'_>) -> Vec<Service> {
+    cx.selected.get_or_init(|| select(cx)).clone()
+}
+
+fn select(cx: &ComposeCx<'_>) -> Vec<Service> {
     let dev = |s: &Service| cx.usage.dev_services.contains(&s.name);
     let mut out: Vec<Service> = Vec::new();
     for svc in all_services(cx.doc) {
