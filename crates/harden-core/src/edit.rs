@@ -293,7 +293,7 @@ pub fn combine(fixes: &[&Fix]) -> Vec<Edit> {
     let mut edits: Vec<Edit> = fixes.iter().flat_map(|f| f.edits.iter().cloned()).collect();
     edits.sort_by_key(|e| (e.start, e.end, std::cmp::Reverse(indent_of(&e.content))));
     let mut out: Vec<Edit> = Vec::with_capacity(edits.len());
-    // The inserts at the point the last edit of `out` inserts at.
+    // The inserts at one point, not yet in `out`.
     let mut point: Vec<Edit> = Vec::new();
     let flush = |point: &mut Vec<Edit>, out: &mut Vec<Edit>| {
         let mut pieces = point.drain(..);
