@@ -274,12 +274,7 @@ fn process_kind(
         }
         FileKind::Dockerfile => {
             let check = |doc: &DockerfileDoc, only: &[&str]| {
-                let cx = DockerfileCx {
-                    doc,
-                    profile: &settings.profile,
-                    inputs: &settings.inputs,
-                    shell: Default::default(),
-                };
+                let cx = DockerfileCx::new(doc, &settings.profile, &settings.inputs);
                 run_rules(&rules, only, &cx)
             };
             run_checked::<DockerfileDoc>(display_path, text, settings, &admit_any, &check, decide)

@@ -37,29 +37,32 @@ pub struct DockerfileCx<'a> {
     pub profile: &'a Profile,
     /// Values the user supplied for the findings' input requests.
     pub inputs: &'a FixInputs,
-    /// The document's shell, found and parsed once for all rules.
-    pub shell: ShellCache,
-}
-
-/// [`shell_sites`] and their parsed scripts, computed when a rule first
-/// asks for them.
-#[derive(Default)]
-pub struct ShellCache {
+    /// [`shell_sites`], found once for all rules.
     sites: std::cell::OnceCell<Vec<ShellSite>>,
+    /// Their parsed scripts, each parsed when a rule first asks for it.
     scripts: std::cell::OnceCell<Vec<std::cell::OnceCell<harden_shell::Script>>>,
 }
 
-impl DockerfileCx<'_> {
+impl<'a> DockerfileCx<'a> {
+    pub fn new(doc: &'a DockerfileDoc, profile: &'a Profile, inputs: &'a FixInputs) -> Self {
+        DockerfileCx {
+            doc,
+            profile,
+            inputs,
+            sites: std::cell::OnceCell::new(),
+            scripts: std::cell::OnceCell::new(),
+        }
+    }
+
     /// [`shell_sites`] of the document.
     pub fn shell_sites(&self) -> &[ShellSite] {
-        self.shell.sites.get_or_init(|| shell_sites(self.doc))
+        self.sites.get_or_init(|| shell_sites(self.doc))
     }
 
     /// The parsed script of the `i`th of [`Self::shell_sites`].
     pub fn script(&self, i: usize) -> &harden_shell::Script {
         let sites = self.shell_sites();
         let scripts = self
-            .shell
             .scripts
             .get_or_init(|| sites.iter().map(|_| std::cell::OnceCell::new()).collect());
         scripts[i].get_or_init(|| harden_shell::parse(&sites[i].text.text))
