@@ -69,31 +69,30 @@ impl JsoncDoc {
                         Layout::Inline => self.edits().append_member(node, k, &nested),
                         Layout::Block => self.edits().append_member_block(node, k, &nested),
                     };
-                    let path = ValuePath::keys(&keys[..=i]);
-                    let change = match (layout, &nested, edits.as_mut_slice()) {
-                        // A new inline list another insert creating it can
-                        // join: an append that creates it (see `ListSlot`).
-                        (Layout::Inline, Value::Array(values), [edit])
-                            if !values.is_empty() && edit.is_insert() =>
-                        {
-                            let member = format!("{}: ", Value::String(k.to_string()));
-                            let rendered = crate::render_value(&nested);
-                            let at = edit.content.rfind(&format!("{member}{rendered}"));
-                            if let Some(at) = at {
+                    // A new inline list another insert creating it can join
+                    // (see `ListSlot`): an append that creates it, as in YAML.
+                    if let (Layout::Inline, Value::Array(values), [edit]) =
+                        (layout, &nested, edits.as_mut_slice())
+                    {
+                        let member = format!("{}: ", Value::String(k.to_string()));
+                        let rendered = crate::render_value(&nested);
+                        let at = edit.content.rfind(&format!("{member}{rendered}"));
+                        match at {
+                            Some(at) if !values.is_empty() && edit.is_insert() => {
                                 let items = at + member.len() + 1;
                                 let list = format!("{}:{k}", node.range.start);
                                 let end = items + rendered.len() - 2;
                                 *edit = edit.clone().creating_list(list, items..end, ", ");
                             }
-                            Change::Append {
-                                path,
-                                values: values.clone(),
-                            }
+                            _ => {}
                         }
-                        _ => Change::Set {
-                            path,
-                            value: nested,
-                        },
+                    }
+                    let path = ValuePath::keys(&keys[..=i]);
+                    let change = match nested {
+                        Value::Array(values) if edits.iter().any(|e| e.list.is_some()) => {
+                            Change::Append { path, values }
+                        }
+                        value => Change::Set { path, value },
                     };
                     return Some(Patch::new(edits, vec![change]));
                 }
